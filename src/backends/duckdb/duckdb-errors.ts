@@ -1,0 +1,34 @@
+/** Wraps DuckDB's errors into Quarry's hierarchy, keeping DuckDB's message and the SQL that failed. */
+import { AnalysisError, ExecutionError, ParseError, QuarryError } from "../../errors.js";
+
+function errorClass(msg: string): string {
+  if (/DIVIDE_BY_ZERO/.test(msg)) return "DIVIDE_BY_ZERO";
+  if (/Overflow|out of range/i.test(msg)) return "ARITHMETIC_OVERFLOW";
+  if (/Could not convert|Conversion Error/i.test(msg)) return "CAST_INVALID_INPUT";
+  if (/Out of Memory/i.test(msg)) return "OUT_OF_MEMORY";
+  if (/INTERRUPT/i.test(msg)) return "OPERATION_CANCELED";
+  if (/IO Error/i.test(msg)) return "IO_ERROR";
+  return "EXECUTION_ERROR";
+}
+
+/** Turns an error thrown by DuckDB into a QuarryError that says what ran. */
+export function wrapDuckError(e: unknown, sql: string, what: string, names?: ReadonlyMap<string, string>): QuarryError {
+  if (e instanceof QuarryError) return e;
+  let msg = e instanceof Error ? e.message : String(e);
+  if (names) msg = msg.replace(/"?(_q\d+)"?/g, (m, id: string) => (names.has(id) ? "`" + names.get(id) + "`" : m));
+  if (/must appear in the GROUP BY clause/.test(msg)) {
+    return new AnalysisError(`[MISSING_AGGREGATION] ${msg.split("\n")[0]} Every selected column must be a grouping key or inside an aggregate (F.sum, F.max, F.first...); to keep per-row values next to aggregates use a window: F.sum(x).over(Window.partitionBy(...)).\n  while running ${what}`, "MISSING_AGGREGATION", { cause: e });
+  }
+  const shown = sql.length > 600 ? sql.slice(0, 600) + " ..." : sql;
+  const detail = `${msg}\n  while running ${what}\n  DuckDB SQL: ${shown}`;
+  if (/^(Binder|Catalog) Error/.test(msg)) {
+    const m = /Referenced column "([^"]+)" not found[^]*?Candidate bindings: (.*)/.exec(msg);
+    if (m) return new AnalysisError(`[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column with name \`${m[1]}\` cannot be resolved. Did you mean one of the following? [${m[2].split("\n")[0]}]\n  while running ${what}`, "UNRESOLVED_COLUMN", { cause: e });
+    return new AnalysisError(detail, "ANALYSIS_ERROR", { cause: e });
+  }
+  if (/^Parser Error/.test(msg)) return new ParseError(detail, "PARSE_SYNTAX_ERROR", { cause: e });
+  if (/^(Invalid Input Error|Not implemented Error)/.test(msg) && /DIVIDE_BY_ZERO/.test(msg) === false && /CSV/.test(msg) === false && /convert/i.test(msg) === false) {
+    return new ExecutionError(detail, "INVALID_INPUT", { cause: e });
+  }
+  return new ExecutionError(detail, errorClass(msg), { cause: e });
+}

@@ -1,0 +1,282 @@
+/**
+ * Turns DuckDB result chunks into rows and Arrow tables. Fixed-width columns are read straight
+ * from the vectors' memory (typed-array views, validity bitmaps) instead of value by value:
+ * that is what makes `collect()` and `toArrow()` fast.
+ */
+import duckdb from "@duckdb/node-bindings";
+import {
+  DuckDBDataChunk, DuckDBTypeId, DuckDBListValue, DuckDBStructValue, DuckDBMapValue, DuckDBBlobValue,
+  DuckDBDateValue, DuckDBTimestampValue, DuckDBTimestampTZValue, DuckDBDecimalValue, DuckDBTimeValue,
+  DuckDBIntervalValue, DuckDBUUIDValue, DuckDBArrayValue, DuckDBTimestampMillisecondsValue,
+  DuckDBTimestampSecondsValue, DuckDBTimestampNanosecondsValue, DuckDBBitValue,
+  type DuckDBResult, type DuckDBType,
+} from "@duckdb/node-api";
+import * as arrow from "apache-arrow";
+import { ExecutionError, q } from "../../errors.js";
+
+/** How 64-bit integers come back: exact numbers (error when not exact) or bigint. */
+export type Int64Mode = "number" | "bigint";
+
+const TWO32 = 4294967296;
+
+function int64Error(column: string, value: bigint): ExecutionError {
+  return new ExecutionError(
+    `Column ${q(column)} holds the 64-bit integer ${value}, which a JavaScript number cannot represent exactly. ` +
+    `Set .config("quarry.int64", "bigint") on the session to get bigint values, or cast the column to double or string.`,
+    "INT64_NOT_REPRESENTABLE",
+  );
+}
+
+/** Converts a nested DuckDB value object to the plain JS value DESIGN.md promises. */
+function convertValue(v: unknown, column: string, mode: Int64Mode): unknown {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "bigint") {
+    if (mode === "bigint") return v;
+    if (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
+    throw int64Error(column, v);
+  }
+  if (typeof v !== "object") return v;
+  if (v instanceof DuckDBListValue || v instanceof DuckDBArrayValue) return v.items.map((x) => convertValue(x, column, mode));
+  if (v instanceof DuckDBStructValue) {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v.entries)) o[k] = convertValue(x, column, mode);
+    return o;
+  }
+  if (v instanceof DuckDBMapValue) {
+    const o: Record<string, unknown> = {};
+    for (const e of v.entries) o[String(convertValue(e.key, column, mode))] = convertValue(e.value, column, mode);
+    return o;
+  }
+  if (v instanceof DuckDBBlobValue) return new Uint8Array(v.bytes);
+  if (v instanceof DuckDBDateValue) return new Date(v.days * 86400000);
+  if (v instanceof DuckDBTimestampTZValue || v instanceof DuckDBTimestampValue) return new Date(Number(v.micros / 1000n));
+  if (v instanceof DuckDBTimestampMillisecondsValue) return new Date(Number(v.millis));
+  if (v instanceof DuckDBTimestampSecondsValue) return new Date(Number(v.seconds) * 1000);
+  if (v instanceof DuckDBTimestampNanosecondsValue) return new Date(Number(v.nanos / 1000000n));
+  if (v instanceof DuckDBDecimalValue) return v.toDouble();
+  if (v instanceof DuckDBTimeValue || v instanceof DuckDBUUIDValue || v instanceof DuckDBBitValue) return v.toString();
+  if (v instanceof DuckDBIntervalValue) return { months: v.months, days: v.days, micros: convertValue(v.micros, column, mode) };
+  return String(v);
+}
+
+/** Reads 64-bit integers from a vector as numbers (exact) or bigints. */
+function readInt64(data: Uint8Array, n: number, valid: (i: number) => boolean, column: string, mode: Int64Mode, scale: number, unsigned: boolean): unknown[] {
+  const out = new Array<unknown>(n);
+  const i32 = new Int32Array(data.buffer, data.byteOffset, n * 2);
+  for (let i = 0; i < n; i++) {
+    if (!valid(i)) { out[i] = null; continue; }
+    const lo = i32[2 * i] >>> 0;
+    const hi = unsigned ? i32[2 * i + 1] >>> 0 : i32[2 * i + 1];
+    if (mode === "bigint" && scale === 1) { out[i] = (BigInt(hi) << 32n) | BigInt(lo); continue; }
+    if (hi >= -2097152 && hi < 2097152) out[i] = hi * TWO32 + lo;
+    else if (scale !== 1) out[i] = Number(((BigInt(hi) << 32n) | BigInt(lo)) / BigInt(scale)) * scale;
+    else throw int64Error(column, (BigInt(hi) << 32n) | BigInt(lo));
+  }
+  return out;
+}
+
+/** One column of one chunk, decoded. */
+export interface DecodedColumn { readonly values: ArrayLike<unknown>; }
+
+/** Decodes a chunk column into plain JS values (null for nulls). */
+export function decodeColumn(chunk: DuckDBDataChunk, j: number, type: DuckDBType, column: string, mode: Int64Mode): ArrayLike<unknown> {
+  const n = chunk.rowCount;
+  const raw = duckdb.data_chunk_get_vector(chunk.chunk, j);
+  const vbytes = duckdb.vector_get_validity(raw, Math.ceil(n / 64) * 8);
+  const valid = vbytes ? (i: number) => (vbytes[i >> 3] & (1 << (i & 7))) !== 0 : () => true;
+  const anyNull = (() => { if (!vbytes) return false; for (let i = 0; i < n; i++) if (!valid(i)) return true; return false; })();
+  const fixed = (bytes: number, make: (buf: ArrayBuffer, off: number, len: number) => ArrayLike<number>, map?: (x: number) => unknown): ArrayLike<unknown> => {
+    const data = duckdb.vector_get_data(raw, n * bytes);
+    const view = make(data.buffer as ArrayBuffer, data.byteOffset, n);
+    if (!anyNull && !map) return view;
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) out[i] = valid(i) ? (map ? map(view[i]) : view[i]) : null;
+    return out;
+  };
+  switch (type.typeId) {
+    case DuckDBTypeId.DOUBLE: return fixed(8, (b, o, l) => new Float64Array(b, o, l));
+    case DuckDBTypeId.FLOAT: return fixed(4, (b, o, l) => new Float32Array(b, o, l));
+    case DuckDBTypeId.INTEGER: return fixed(4, (b, o, l) => new Int32Array(b, o, l));
+    case DuckDBTypeId.SMALLINT: return fixed(2, (b, o, l) => new Int16Array(b, o, l));
+    case DuckDBTypeId.TINYINT: return fixed(1, (b, o, l) => new Int8Array(b, o, l));
+    case DuckDBTypeId.UINTEGER: return fixed(4, (b, o, l) => new Uint32Array(b, o, l));
+    case DuckDBTypeId.USMALLINT: return fixed(2, (b, o, l) => new Uint16Array(b, o, l));
+    case DuckDBTypeId.UTINYINT: return fixed(1, (b, o, l) => new Uint8Array(b, o, l));
+    case DuckDBTypeId.BOOLEAN: return fixed(1, (b, o, l) => new Uint8Array(b, o, l), (x) => x !== 0);
+    case DuckDBTypeId.DATE: return fixed(4, (b, o, l) => new Int32Array(b, o, l), (d) => new Date(d * 86400000));
+    case DuckDBTypeId.BIGINT: return readInt64(duckdb.vector_get_data(raw, n * 8), n, valid, column, mode, 1, false);
+    case DuckDBTypeId.UBIGINT: return readInt64(duckdb.vector_get_data(raw, n * 8), n, valid, column, mode, 1, true);
+    case DuckDBTypeId.TIMESTAMP:
+    case DuckDBTypeId.TIMESTAMP_TZ: {
+      const ms = readInt64(duckdb.vector_get_data(raw, n * 8), n, valid, column, "number", 1000, false);
+      for (let i = 0; i < n; i++) if (ms[i] !== null) ms[i] = new Date(Math.floor((ms[i] as number) / 1000));
+      return ms;
+    }
+    case DuckDBTypeId.TIMESTAMP_MS: {
+      const ms = readInt64(duckdb.vector_get_data(raw, n * 8), n, valid, column, "number", 1, false);
+      for (let i = 0; i < n; i++) if (ms[i] !== null) ms[i] = new Date(ms[i] as number);
+      return ms;
+    }
+    default: {
+      const vec = chunk.getColumnVector(j);
+      const out = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) out[i] = convertValue(vec.getItem(i), column, mode);
+      return out;
+    }
+  }
+}
+
+/** A function that builds one row object from column arrays, with a fixed property order. */
+export function rowMaker(names: readonly string[]): (cols: ArrayLike<unknown>[], i: number) => Record<string, unknown> {
+  const body = `return { ${names.map((n, j) => `${JSON.stringify(n)}: c[${j}][i]`).join(", ")} };`;
+  return new Function("c", "i", body) as (cols: ArrayLike<unknown>[], i: number) => Record<string, unknown>;
+}
+
+/** Reads every chunk of a result into row objects. */
+export async function resultRows(result: DuckDBResult, mode: Int64Mode): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  for await (const batch of resultBatches(result, mode)) for (const r of batch) rows.push(r);
+  return rows;
+}
+
+/** Streams row batches (one per chunk). */
+export async function* resultBatches(result: DuckDBResult, mode: Int64Mode): AsyncGenerator<Record<string, unknown>[]> {
+  const names = result.columnNames();
+  const types = result.columnTypes();
+  const make = rowMaker(names);
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const n = chunk.rowCount;
+    const cols = types.map((t, j) => decodeColumn(chunk, j, t, names[j], mode));
+    const out = new Array<Record<string, unknown>>(n);
+    for (let i = 0; i < n; i++) out[i] = make(cols, i);
+    yield out;
+  }
+}
+
+// ------------------------------------------------------------------------------------ Arrow
+
+interface ArrowCol {
+  readonly name: string;
+  readonly kind: "f64" | "f32" | "i32" | "i16" | "i8" | "i64" | "date" | "ts" | "bool" | "generic";
+  parts: { data: Uint8Array; valid: Uint8Array | null; n: number }[];
+  generic: unknown[];
+  readonly arrowType: arrow.DataType | null;
+}
+
+function arrowKind(t: DuckDBType): ArrowCol["kind"] {
+  switch (t.typeId) {
+    case DuckDBTypeId.DOUBLE: return "f64";
+    case DuckDBTypeId.FLOAT: return "f32";
+    case DuckDBTypeId.INTEGER: return "i32";
+    case DuckDBTypeId.SMALLINT: return "i16";
+    case DuckDBTypeId.TINYINT: return "i8";
+    case DuckDBTypeId.BIGINT: return "i64";
+    case DuckDBTypeId.DATE: return "date";
+    case DuckDBTypeId.TIMESTAMP_TZ: case DuckDBTypeId.TIMESTAMP: return "ts";
+    case DuckDBTypeId.BOOLEAN: return "bool";
+    default: return "generic";
+  }
+}
+const WIDTH: Record<string, number> = { f64: 8, f32: 4, i32: 4, i16: 2, i8: 1, i64: 8, date: 4, ts: 8, bool: 1 };
+
+function concatParts(parts: ArrowCol["parts"], width: number): { data: Uint8Array; valid: Uint8Array | null; n: number; nulls: number } {
+  const n = parts.reduce((s, p) => s + p.n, 0);
+  const data = new Uint8Array(n * width);
+  let off = 0;
+  const anyNull = parts.some((p) => p.valid !== null);
+  const valid = anyNull ? new Uint8Array(Math.ceil(n / 8)) : null;
+  let nulls = 0;
+  for (const p of parts) {
+    data.set(p.data.subarray(0, p.n * width), off * width);
+    if (valid) {
+      if (p.valid === null) {
+        for (let i = 0; i < p.n; i++) { const k = off + i; valid[k >> 3] |= 1 << (k & 7); }
+      } else if ((off & 7) === 0) {
+        const bytes = Math.ceil(p.n / 8);
+        valid.set(p.valid.subarray(0, bytes), off >> 3);
+        if (p.n & 7) valid[(off + p.n) >> 3] &= (1 << ((off + p.n) & 7)) - 1;
+        for (let i = 0; i < p.n; i++) if (!(p.valid[i >> 3] & (1 << (i & 7)))) nulls++;
+      } else {
+        for (let i = 0; i < p.n; i++) {
+          const k = off + i;
+          if (p.valid[i >> 3] & (1 << (i & 7))) valid[k >> 3] |= 1 << (k & 7); else nulls++;
+        }
+      }
+    }
+    off += p.n;
+  }
+  return { data, valid, n, nulls };
+}
+
+function arrowFor(kind: ArrowCol["kind"], timeZone: string): arrow.DataType {
+  switch (kind) {
+    case "f64": return new arrow.Float64();
+    case "f32": return new arrow.Float32();
+    case "i32": return new arrow.Int32();
+    case "i16": return new arrow.Int16();
+    case "i8": return new arrow.Int8();
+    case "i64": return new arrow.Int64();
+    case "date": return new arrow.DateDay();
+    case "ts": return new arrow.TimestampMicrosecond(timeZone);
+    case "bool": return new arrow.Bool();
+    default: return new arrow.Utf8();
+  }
+}
+
+/** Reads a whole result into an Arrow table, copying fixed-width columns buffer by buffer. */
+export async function resultToArrow(result: DuckDBResult, mode: Int64Mode, timeZone: string): Promise<arrow.Table> {
+  const names = result.columnNames();
+  const types = result.columnTypes();
+  const cols: ArrowCol[] = names.map((name, j) => ({ name, kind: arrowKind(types[j]), parts: [], generic: [], arrowType: null }));
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const n = chunk.rowCount;
+    for (let j = 0; j < cols.length; j++) {
+      const c = cols[j];
+      if (c.kind === "generic") {
+        const vals = decodeColumn(chunk, j, types[j], c.name, mode);
+        for (let i = 0; i < n; i++) c.generic.push(vals[i]);
+        continue;
+      }
+      const raw = duckdb.data_chunk_get_vector(chunk.chunk, j);
+      const w = WIDTH[c.kind];
+      const data = duckdb.vector_get_data(raw, n * w).slice();
+      const v = duckdb.vector_get_validity(raw, Math.ceil(n / 64) * 8);
+      c.parts.push({ data, valid: v ? v.slice() : null, n });
+    }
+  }
+  const vectors: Record<string, arrow.Vector> = {};
+  for (const c of cols) {
+    if (c.kind === "generic") {
+      const sample = c.generic.find((x) => x !== null);
+      if (sample === undefined || typeof sample === "string") vectors[c.name] = arrow.vectorFromArray(c.generic.map((x) => (x === null ? null : String(x))), new arrow.Utf8());
+      else vectors[c.name] = arrow.vectorFromArray(c.generic);
+      continue;
+    }
+    const w = WIDTH[c.kind];
+    const { data, valid, n, nulls } = concatParts(c.parts, w);
+    const type = arrowFor(c.kind, timeZone);
+    let values: ArrayBufferView;
+    switch (c.kind) {
+      case "f64": values = new Float64Array(data.buffer, 0, n); break;
+      case "f32": values = new Float32Array(data.buffer, 0, n); break;
+      case "i32": case "date": values = new Int32Array(data.buffer, 0, n); break;
+      case "i16": values = new Int16Array(data.buffer, 0, n); break;
+      case "i8": values = new Int8Array(data.buffer, 0, n); break;
+      case "i64": case "ts": values = new BigInt64Array(data.buffer, 0, n); break;
+      case "bool": {
+        const bits = new Uint8Array(Math.ceil(n / 8));
+        for (let i = 0; i < n; i++) if (data[i]) bits[i >> 3] |= 1 << (i & 7);
+        values = bits;
+        break;
+      }
+      default: throw new Error("unreachable");
+    }
+    const d = arrow.makeData({ type: type as arrow.Float64, length: n, nullCount: nulls, nullBitmap: valid ?? undefined, data: values as Float64Array });
+    vectors[c.name] = arrow.makeVector(d);
+  }
+  return new arrow.Table(vectors);
+}

@@ -1,0 +1,16 @@
+export { AliasExpr } from "./alias-expr.js";
+export { BinaryExpr, type BinaryOp } from "./binary-expr.js";
+export { CaseWhenExpr } from "./case-when-expr.js";
+export { CastExpr } from "./cast-expr.js";
+export { ColumnExpr, splitName } from "./column-expr.js";
+export { FieldExpr } from "./field-expr.js";
+export { FunctionExpr } from "./function-expr.js";
+export { InExpr } from "./in-expr.js";
+export { LiteralExpr, literalType } from "./literal-expr.js";
+export { SortOrderExpr } from "./sort-order-expr.js";
+export { SqlExpr } from "./sql-expr.js";
+export { StarExpr } from "./star-expr.js";
+export { UnaryExpr, type UnaryOp } from "./unary-expr.js";
+export { WindowExpr, type WindowSpec, type WindowFrame, type FrameBound } from "./window-expr.js";
+export { type Expr, type ExprKind, type ExprOfKind, exprChildren, exprSome } from "./expr.js";
+export { exprName } from "./naming.js";
