@@ -15,6 +15,11 @@ function errorClass(msg: string): string {
 export function wrapDuckError(e: unknown, sql: string, what: string, names?: ReadonlyMap<string, string>): QuarryError {
   if (e instanceof QuarryError) return e;
   let msg = e instanceof Error ? e.message : String(e);
+  // DuckDB's sniffer appends a long list of generic fixes; the first lines say what went wrong.
+  const fixes = msg.indexOf("\nPossible fixes:");
+  if (fixes > 0) msg = msg.slice(0, fixes);
+  const dump = msg.indexOf("\n  file = ");
+  if (/CSV Error/.test(msg) && dump > 0) msg = msg.slice(0, dump).replace(/\n\nColumn [^]*$/, "");
   if (names) msg = msg.replace(/"?(_q\d+)"?/g, (m, id: string) => (names.has(id) ? "`" + names.get(id) + "`" : m));
   if (/must appear in the GROUP BY clause/.test(msg)) {
     return new AnalysisError(`[MISSING_AGGREGATION] ${msg.split("\n")[0]} Every selected column must be a grouping key or inside an aggregate (F.sum, F.max, F.first...); to keep per-row values next to aggregates use a window: F.sum(x).over(Window.partitionBy(...)).\n  while running ${what}`, "MISSING_AGGREGATION", { cause: e });

@@ -186,16 +186,21 @@ export async function readSource(node: ReadNode, tolerant: boolean, describe: De
   }
   const dataCols = target.filter((c) => c.name !== corrupt && !hiveKeys.has(c.name.toLowerCase()));
   if (node.schema && dataCols.length !== fileCols.length && mode === "FAILFAST") {
-    throw new AnalysisError(`The schema has ${dataCols.length} columns but ${files[0]} has ${fileCols.length} (${fileCols.map((c) => q(c.name)).join(", ")}). Make the schema match the file's columns in order.`, "SCHEMA_MISMATCH");
+    throw new AnalysisError(`The schema has ${dataCols.length} data columns but ${files[0]} has ${fileCols.length} (${fileCols.map((c) => q(c.name)).join(", ")}). Make the schema match the file's columns in order, or read with mode PERMISSIVE (missing columns become null, extra ones are dropped).`, "SCHEMA_MISMATCH");
   }
+  // Columns as the file has them: the schema's names by position, placeholders for extra file
+  // columns (dropped), and schema columns beyond the file's width become nulls (PERMISSIVE).
+  const readCols = fileCols.map((c, i) => (i < dataCols.length ? dataCols[i] : { name: `__quarry_extra_${i}`, type: "string" as DataType }));
+  const missing = new Set(dataCols.slice(fileCols.length).map((c) => c.name));
+  const pick = (c: { name: string; type: DataType }, expr: string) => (missing.has(c.name) ? `CAST(NULL AS ${toDuckType(c.type === "timestamp" ? "timestamp_ntz" : c.type)}) AS ${ident(c.name)}` : `${expr} AS ${ident(c.name)}`);
   const useTolerant = tolerant || (corrupt !== undefined && target.some((c) => c.name === corrupt) && mode === "PERMISSIVE");
-  const columnsOpt = (typeOf: (c: { name: string; type: DataType }) => string) => `columns = {${dataCols.map((c) => `${str(c.name)}: ${str(typeOf(c))}`).join(", ")}}`;
+  const columnsOpt = (typeOf: (c: { name: string; type: DataType }) => string) => `columns = {${readCols.map((c) => `${str(c.name)}: ${str(typeOf(c))}`).join(", ")}}`;
   if (!useTolerant) {
     const params = [...typed, columnsOpt((c) => toDuckType(c.type === "timestamp" ? "timestamp_ntz" : c.type))];
     if (mode === "DROPMALFORMED") params.push("ignore_errors = true");
     if (mode === "FAILFAST") params.push("strict_mode = true");
     if (mode === "PERMISSIVE") params.push("null_padding = true");
-    const sql = `SELECT ${target.map((c) => (c.name === corrupt ? `CAST(NULL AS VARCHAR) AS ${ident(c.name)}` : ident(c.name))).join(", ")} FROM read_csv(${params.join(", ")})`;
+    const sql = `SELECT ${target.map((c) => (c.name === corrupt ? `CAST(NULL AS VARCHAR) AS ${ident(c.name)}` : pick(c, ident(c.name)))).join(", ")} FROM read_csv(${params.join(", ")})`;
     return liftTimestamps(sql, target.map((c) => ({ name: c.name, type: c.type === "timestamp" ? "timestamp_ntz" : c.type })));
   }
   // Tolerant PERMISSIVE read: every field as text, converted with TRY_CAST so a malformed field
@@ -208,10 +213,11 @@ export async function readSource(node: ReadNode, tolerant: boolean, describe: De
     if ((c.type === "timestamp" || c.type === "timestamp_ntz") && tsFormat) return `try_strptime(${col}, ${str(sparkToStrftime(tsFormat))})`;
     return `TRY_CAST(${col} AS ${toDuckType(c.type === "timestamp" ? "timestamp_ntz" : c.type)})`;
   };
-  const bad = dataCols.filter((c) => c.type !== "string").map((c) => `(${ident(c.name)} IS NOT NULL AND ${conv(c)} IS NULL)`);
+  const present = dataCols.filter((c) => !missing.has(c.name));
+  const bad = present.filter((c) => c.type !== "string").map((c) => `(${ident(c.name)} IS NOT NULL AND ${conv(c)} IS NULL)`);
   const items = target.map((c) => {
-    if (c.name === corrupt) return `CASE WHEN ${bad.length ? bad.join(" OR ") : "FALSE"} THEN concat_ws(${str(delim)}, ${dataCols.map((d) => `coalesce(${ident(d.name)}, '')`).join(", ")}) END AS ${ident(c.name)}`;
-    return `${conv(c)} AS ${ident(c.name)}`;
+    if (c.name === corrupt) return `CASE WHEN ${bad.length ? bad.join(" OR ") : "FALSE"} THEN concat_ws(${str(delim)}, ${readCols.map((d) => `coalesce(${ident(d.name)}, '')`).join(", ")}) END AS ${ident(c.name)}`;
+    return pick(c, conv(c));
   });
   const sql = `SELECT ${items.join(", ")} FROM read_csv(${params.join(", ")})`;
   return liftTimestamps(sql, target.map((c) => ({ name: c.name, type: c.type === "timestamp" ? "timestamp_ntz" : c.type })));

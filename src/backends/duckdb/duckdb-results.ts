@@ -9,7 +9,7 @@ import {
   DuckDBDateValue, DuckDBTimestampValue, DuckDBTimestampTZValue, DuckDBDecimalValue, DuckDBTimeValue,
   DuckDBIntervalValue, DuckDBUUIDValue, DuckDBArrayValue, DuckDBTimestampMillisecondsValue,
   DuckDBTimestampSecondsValue, DuckDBTimestampNanosecondsValue, DuckDBBitValue,
-  type DuckDBResult, type DuckDBType,
+  type DuckDBResult, type DuckDBType, type DuckDBMaterializedResult,
 } from "@duckdb/node-api";
 import * as arrow from "apache-arrow";
 import { ExecutionError, q } from "../../errors.js";
@@ -157,15 +157,9 @@ export async function* resultBatches(result: DuckDBResult, mode: Int64Mode): Asy
 
 // ------------------------------------------------------------------------------------ Arrow
 
-interface ArrowCol {
-  readonly name: string;
-  readonly kind: "f64" | "f32" | "i32" | "i16" | "i8" | "i64" | "date" | "ts" | "bool" | "generic";
-  parts: { data: Uint8Array; valid: Uint8Array | null; n: number }[];
-  generic: unknown[];
-  readonly arrowType: arrow.DataType | null;
-}
+type ArrowKind = "f64" | "f32" | "i32" | "i16" | "i8" | "i64" | "date" | "ts" | "bool" | "generic";
 
-function arrowKind(t: DuckDBType): ArrowCol["kind"] {
+function arrowKind(t: DuckDBType): ArrowKind {
   switch (t.typeId) {
     case DuckDBTypeId.DOUBLE: return "f64";
     case DuckDBTypeId.FLOAT: return "f32";
@@ -181,36 +175,7 @@ function arrowKind(t: DuckDBType): ArrowCol["kind"] {
 }
 const WIDTH: Record<string, number> = { f64: 8, f32: 4, i32: 4, i16: 2, i8: 1, i64: 8, date: 4, ts: 8, bool: 1 };
 
-function concatParts(parts: ArrowCol["parts"], width: number): { data: Uint8Array; valid: Uint8Array | null; n: number; nulls: number } {
-  const n = parts.reduce((s, p) => s + p.n, 0);
-  const data = new Uint8Array(n * width);
-  let off = 0;
-  const anyNull = parts.some((p) => p.valid !== null);
-  const valid = anyNull ? new Uint8Array(Math.ceil(n / 8)) : null;
-  let nulls = 0;
-  for (const p of parts) {
-    data.set(p.data.subarray(0, p.n * width), off * width);
-    if (valid) {
-      if (p.valid === null) {
-        for (let i = 0; i < p.n; i++) { const k = off + i; valid[k >> 3] |= 1 << (k & 7); }
-      } else if ((off & 7) === 0) {
-        const bytes = Math.ceil(p.n / 8);
-        valid.set(p.valid.subarray(0, bytes), off >> 3);
-        if (p.n & 7) valid[(off + p.n) >> 3] &= (1 << ((off + p.n) & 7)) - 1;
-        for (let i = 0; i < p.n; i++) if (!(p.valid[i >> 3] & (1 << (i & 7)))) nulls++;
-      } else {
-        for (let i = 0; i < p.n; i++) {
-          const k = off + i;
-          if (p.valid[i >> 3] & (1 << (i & 7))) valid[k >> 3] |= 1 << (k & 7); else nulls++;
-        }
-      }
-    }
-    off += p.n;
-  }
-  return { data, valid, n, nulls };
-}
-
-function arrowFor(kind: ArrowCol["kind"], timeZone: string): arrow.DataType {
+function arrowFor(kind: ArrowKind, timeZone: string): arrow.DataType {
   switch (kind) {
     case "f64": return new arrow.Float64();
     case "f32": return new arrow.Float32();
@@ -225,11 +190,73 @@ function arrowFor(kind: ArrowCol["kind"], timeZone: string): arrow.DataType {
   }
 }
 
-/** Reads a whole result into an Arrow table, copying fixed-width columns buffer by buffer. */
-export async function resultToArrow(result: DuckDBResult, mode: Int64Mode, timeZone: string): Promise<arrow.Table> {
+/** One output column being filled: fixed-width data copied chunk by chunk into one buffer. */
+class ArrowColumn {
+  data: Uint8Array;
+  valid: Uint8Array | null = null;
+  nulls = 0;
+  readonly generic: unknown[] = [];
+  constructor(readonly name: string, readonly kind: ArrowKind, readonly total: number) {
+    this.data = kind === "generic" ? new Uint8Array(0) : new Uint8Array(total * WIDTH[kind]);
+  }
+  /** Copies `n` values from a DuckDB vector at row offset `off`. */
+  copy(raw: duckdb.Vector, off: number, n: number): void {
+    const w = WIDTH[this.kind];
+    this.data.set(duckdb.vector_get_data(raw, n * w), off * w);
+    const v = duckdb.vector_get_validity(raw, Math.ceil(n / 64) * 8);
+    if (!v) { if (this.valid) this.markValid(off, n); return; }
+    if (!this.valid) { this.valid = new Uint8Array(Math.ceil(this.total / 8)); this.markValid(0, off); }
+    for (let i = 0; i < n; i++) {
+      const k = off + i;
+      if (v[i >> 3] & (1 << (i & 7))) this.valid[k >> 3] |= 1 << (k & 7); else this.nulls++;
+    }
+  }
+  private markValid(from: number, n: number): void {
+    const valid = this.valid!;
+    let k = from;
+    const end = from + n;
+    while (k < end && (k & 7)) { valid[k >> 3] |= 1 << (k & 7); k++; }
+    while (k + 8 <= end) { valid[k >> 3] = 0xff; k += 8; }
+    while (k < end) { valid[k >> 3] |= 1 << (k & 7); k++; }
+  }
+  vector(timeZone: string): arrow.Vector {
+    if (this.kind === "generic") {
+      const sample = this.generic.find((x) => x !== null);
+      if (sample === undefined || typeof sample === "string") return arrow.vectorFromArray(this.generic.map((x) => (x === null ? null : String(x))), new arrow.Utf8());
+      return arrow.vectorFromArray(this.generic);
+    }
+    const n = this.total;
+    const buf = this.data.buffer;
+    let values: ArrayBufferView;
+    switch (this.kind) {
+      case "f64": values = new Float64Array(buf, 0, n); break;
+      case "f32": values = new Float32Array(buf, 0, n); break;
+      case "i32": case "date": values = new Int32Array(buf, 0, n); break;
+      case "i16": values = new Int16Array(buf, 0, n); break;
+      case "i8": values = new Int8Array(buf, 0, n); break;
+      case "i64": case "ts": values = new BigInt64Array(buf, 0, n); break;
+      case "bool": {
+        const bits = new Uint8Array(Math.ceil(n / 8));
+        for (let i = 0; i < n; i++) if (this.data[i]) bits[i >> 3] |= 1 << (i & 7);
+        values = bits;
+        break;
+      }
+    }
+    const type = arrowFor(this.kind, timeZone);
+    return arrow.makeVector(arrow.makeData({ type: type as arrow.Float64, length: n, nullCount: this.nulls, nullBitmap: this.valid ?? undefined, data: values as Float64Array }));
+  }
+}
+
+/**
+ * Reads a materialized result into an Arrow table. Its row count is known, so each fixed-width
+ * column is one preallocated buffer that chunks are copied into: one copy, no per-value work.
+ */
+export async function resultToArrow(result: DuckDBMaterializedResult, mode: Int64Mode, timeZone: string): Promise<arrow.Table> {
   const names = result.columnNames();
   const types = result.columnTypes();
-  const cols: ArrowCol[] = names.map((name, j) => ({ name, kind: arrowKind(types[j]), parts: [], generic: [], arrowType: null }));
+  const total = result.rowCount;
+  const cols = names.map((name, j) => new ArrowColumn(name, arrowKind(types[j]), total));
+  let off = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
@@ -239,44 +266,13 @@ export async function resultToArrow(result: DuckDBResult, mode: Int64Mode, timeZ
       if (c.kind === "generic") {
         const vals = decodeColumn(chunk, j, types[j], c.name, mode);
         for (let i = 0; i < n; i++) c.generic.push(vals[i]);
-        continue;
+      } else {
+        c.copy(duckdb.data_chunk_get_vector(chunk.chunk, j), off, n);
       }
-      const raw = duckdb.data_chunk_get_vector(chunk.chunk, j);
-      const w = WIDTH[c.kind];
-      const data = duckdb.vector_get_data(raw, n * w).slice();
-      const v = duckdb.vector_get_validity(raw, Math.ceil(n / 64) * 8);
-      c.parts.push({ data, valid: v ? v.slice() : null, n });
     }
+    off += n;
   }
   const vectors: Record<string, arrow.Vector> = {};
-  for (const c of cols) {
-    if (c.kind === "generic") {
-      const sample = c.generic.find((x) => x !== null);
-      if (sample === undefined || typeof sample === "string") vectors[c.name] = arrow.vectorFromArray(c.generic.map((x) => (x === null ? null : String(x))), new arrow.Utf8());
-      else vectors[c.name] = arrow.vectorFromArray(c.generic);
-      continue;
-    }
-    const w = WIDTH[c.kind];
-    const { data, valid, n, nulls } = concatParts(c.parts, w);
-    const type = arrowFor(c.kind, timeZone);
-    let values: ArrayBufferView;
-    switch (c.kind) {
-      case "f64": values = new Float64Array(data.buffer, 0, n); break;
-      case "f32": values = new Float32Array(data.buffer, 0, n); break;
-      case "i32": case "date": values = new Int32Array(data.buffer, 0, n); break;
-      case "i16": values = new Int16Array(data.buffer, 0, n); break;
-      case "i8": values = new Int8Array(data.buffer, 0, n); break;
-      case "i64": case "ts": values = new BigInt64Array(data.buffer, 0, n); break;
-      case "bool": {
-        const bits = new Uint8Array(Math.ceil(n / 8));
-        for (let i = 0; i < n; i++) if (data[i]) bits[i >> 3] |= 1 << (i & 7);
-        values = bits;
-        break;
-      }
-      default: throw new Error("unreachable");
-    }
-    const d = arrow.makeData({ type: type as arrow.Float64, length: n, nullCount: nulls, nullBitmap: valid ?? undefined, data: values as Float64Array });
-    vectors[c.name] = arrow.makeVector(d);
-  }
+  for (const c of cols) vectors[c.name] = c.vector(timeZone);
   return new arrow.Table(vectors);
 }
