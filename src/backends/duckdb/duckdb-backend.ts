@@ -22,6 +22,7 @@ import { resultBatches, resultRows, resultToArrow, type Int64Mode } from "./duck
 import { commitStaging, copyOptions, expandPaths, pathExists, readSource, stagingDir, EXTENSIONS } from "./duckdb-files.js";
 import { WarehouseCatalog, tableName, type CatalogEntry } from "./duckdb-catalog.js";
 import { wrapDuckError } from "./duckdb-errors.js";
+import { backticksToDoubleQuotes } from "./duckdb-dialect.js";
 
 const SESSION_KEYS: Record<string, string> = { "spark.sql.session.timezone": "TimeZone" };
 
@@ -143,7 +144,7 @@ export class DuckDBBackend implements Backend {
     const hit = this.parseCache.get(text);
     if (hit) return hit;
     const fail = (why: string) => new ParseError(`Cannot use ${JSON.stringify(text)} as a SQL expression: ${why}. Write one expression, optionally with "AS name", e.g. "age + 1 AS next_age".`, "PARSE_SYNTAX_ERROR");
-    const r = await this.conn.runAndReadAll("SELECT json_serialize_sql(CAST($1 AS VARCHAR)) AS j", ["SELECT " + text]);
+    const r = await this.conn.runAndReadAll("SELECT json_serialize_sql(CAST($1 AS VARCHAR)) AS j", ["SELECT " + backticksToDoubleQuotes(text)]);
     const rawJson = String(r.getRowObjectsJS()[0]["j"]);
     const json = JSON.parse(rawJson);
     if (json.error) throw fail(String(json.error_message ?? "it does not parse"));
@@ -160,6 +161,15 @@ export class DuckDBBackend implements Backend {
         const o = x as Record<string, unknown>;
         if (o["class"] === "COLUMN_REF" && Array.isArray(o["column_names"])) refs.push(o["column_names"] as string[]);
         if (o["class"] === "SUBQUERY") throw fail("subqueries are not allowed in expression strings");
+        // Spark's subscript is 0-based, DuckDB's 1-based: shift constant integer indexes.
+        if (o["type"] === "ARRAY_EXTRACT" && Array.isArray(o["children"])) {
+          const idx = (o["children"] as Record<string, unknown>[])[1];
+          const v = idx?.["value"] as Record<string, unknown> | undefined;
+          const id = (v?.["type"] as Record<string, unknown> | undefined)?.["id"];
+          if (idx?.["class"] === "CONSTANT" && v && !v["is_null"] && ["INTEGER", "BIGINT", "SMALLINT", "TINYINT"].includes(String(id)) && typeof v["value"] === "number") {
+            v["value"] = (v["value"] as number) + 1;
+          }
+        }
         for (const v of Object.values(o)) walk(v);
       }
     };
@@ -169,9 +179,13 @@ export class DuckDBBackend implements Backend {
       parsed = { sql: "*", alias: null, star: { qualifier: item.relation_name || null }, columnRefs: [] };
     } else {
       const alias = item.alias ? String(item.alias) : null;
-      const back = await this.conn.runAndReadAll("SELECT json_deserialize_sql(CAST($1 AS JSON)) AS s", [rawJson]);
+      item.alias = "";
+      // query_location values are uint64s that JSON.parse cannot hold; they only place error carets.
+      const edited = JSON.stringify(json, (k, v) => (k === "query_location" ? 0 : v));
+      const hugeLiteral = /"value":-?\d{16,}/.test(rawJson);
+      const back = await this.conn.runAndReadAll("SELECT json_deserialize_sql(CAST($1 AS JSON)) AS s", [hugeLiteral ? rawJson : edited]);
       let sql = String(back.getRowObjectsJS()[0]["s"]).replace(/^SELECT\s+/i, "");
-      if (alias !== null) sql = sql.replace(/\s+AS\s+("(?:[^"]|"")*"|[^\s"]+)\s*$/i, "");
+      if (hugeLiteral && alias !== null) sql = sql.replace(/\s+AS\s+("(?:[^"]|"")*"|[^\s"]+)\s*$/i, "");
       parsed = { sql, alias, star: null, columnRefs: refs };
     }
     this.parseCache.set(text, parsed);
@@ -226,9 +240,9 @@ export class DuckDBBackend implements Backend {
   async schema(plan: PlanNode): Promise<StructType> {
     return this.lock.run(async () => {
       await this.syncCatalogViews(plan);
-      const { sql } = await this.compiler().query(plan, { allowDuplicateNames: true });
+      const { sql, attrs } = await this.compiler().query(plan, { allowDuplicateNames: true });
       const cols = await this.describe(sql);
-      return structType(cols.map((c) => ({ name: c.name, type: fromDuckType(c.type), nullable: true })));
+      return structType(cols.map((c, i) => ({ name: c.name, type: fromDuckType(c.type), nullable: attrs[i]?.nullable !== false })));
     });
   }
 

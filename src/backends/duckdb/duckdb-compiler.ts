@@ -17,6 +17,7 @@ import type { ReadNode } from "../../plan/nodes/read-node.js";
 import { DUCKDB_FUNCTIONS } from "./duckdb-functions.js";
 import { doubleLit, ident, intLit, str } from "./duckdb-sql.js";
 import { fromDuckType, toDuckType } from "./duckdb-types.js";
+import { backticksToDoubleQuotes } from "./duckdb-dialect.js";
 
 /** One output column of a compiled relation. */
 export interface Attr {
@@ -24,6 +25,8 @@ export interface Attr {
   readonly name: string;
   readonly qualifiers: readonly string[];
   readonly type: DataType | null;
+  /** False when the column can never be null (Spark's `nullable`); unknown counts as nullable. */
+  readonly nullable?: boolean;
 }
 /** A compiled relation: a SELECT whose columns are `attrs` (by id). */
 export interface Rel { readonly sql: string; readonly attrs: readonly Attr[] }
@@ -61,8 +64,10 @@ interface Scope {
   readonly attrs: readonly Attr[];
   /** SQL to reference an attribute. */
   ref(a: Attr): string;
+  /** The input relation's SQL, to ask DuckDB for an expression's type when it is not known. */
+  readonly fromSql?: string;
 }
-interface CExpr { readonly sql: string; readonly name: string; readonly type: DataType | null; readonly qualifiers?: readonly string[]; readonly isStar?: readonly Attr[] }
+interface CExpr { readonly sql: string; readonly name: string; readonly type: DataType | null; readonly qualifiers?: readonly string[]; readonly isStar?: readonly Attr[]; readonly nullable?: boolean }
 
 function unresolved(text: string, attrs: readonly Attr[]): AnalysisError {
   const names = attrs.flatMap((a) => [a.name, ...a.qualifiers.map((qq) => `${qq}.${a.name}`)]);
@@ -220,7 +225,7 @@ export class DuckDBCompiler {
   /** A scope over `child`; when exprs contain SQL strings, the child is exposed by user names. */
   private async scopeFor(child: Rel, exprs: readonly Expr[]): Promise<{ scope: Scope; from: Rel }> {
     const needsNames = exprs.some((e) => exprSome(e, (x) => x.kind === "SqlExpr"));
-    if (!needsNames) return { scope: { attrs: child.attrs, ref: (a) => ident(a.id) }, from: child };
+    if (!needsNames) return { scope: { attrs: child.attrs, ref: (a) => ident(a.id), fromSql: child.sql }, from: child };
     const seen = new Set<string>();
     for (const a of child.attrs) {
       const k = a.name.toLowerCase();
@@ -229,7 +234,7 @@ export class DuckDBCompiler {
     }
     const t = this.alias();
     const from: Rel = { sql: `SELECT ${child.attrs.map((a) => `${t}.${ident(a.id)} AS ${ident(a.name)}`).join(", ")} FROM (${child.sql}) AS ${t}`, attrs: child.attrs };
-    return { scope: { attrs: child.attrs, ref: (a) => ident(a.name) }, from };
+    return { scope: { attrs: child.attrs, ref: (a) => ident(a.name), fromSql: from.sql }, from };
   }
 
   // ------------------------------------------------------------------ expressions
@@ -243,12 +248,12 @@ export class DuckDBCompiler {
     return out;
   }
   /** Expands stars; returns one entry per output column. */
-  private async projectList(es: readonly Expr[], s: Scope): Promise<{ sql: string; name: string; type: DataType | null; qualifiers: readonly string[] }[]> {
-    const out: { sql: string; name: string; type: DataType | null; qualifiers: readonly string[] }[] = [];
+  private async projectList(es: readonly Expr[], s: Scope): Promise<{ sql: string; name: string; type: DataType | null; qualifiers: readonly string[]; nullable?: boolean }[]> {
+    const out: { sql: string; name: string; type: DataType | null; qualifiers: readonly string[]; nullable?: boolean }[] = [];
     for (const e of es) {
       const c = await this.expr(e, s);
-      if (c.isStar) for (const a of c.isStar) out.push({ sql: s.ref(a), name: a.name, type: a.type, qualifiers: a.qualifiers });
-      else out.push({ sql: c.sql, name: c.name, type: c.type, qualifiers: c.qualifiers ?? [] });
+      if (c.isStar) for (const a of c.isStar) out.push({ sql: s.ref(a), name: a.name, type: a.type, qualifiers: a.qualifiers, nullable: a.nullable });
+      else out.push({ sql: c.sql, name: c.name, type: c.type, qualifiers: c.qualifiers ?? [], nullable: c.nullable });
     }
     return out;
   }
@@ -262,7 +267,7 @@ export class DuckDBCompiler {
         sql = `struct_extract(${sql}, ${str(f)})`;
         type = type && typeof type === "object" && type.type === "struct" ? type.fields.find((x) => eqi(x.name, f))?.type ?? null : null;
       }
-      return { sql, name: fields.length ? fields[fields.length - 1] : attr.name, type, qualifiers: fields.length ? [] : attr.qualifiers };
+      return { sql, name: fields.length ? fields[fields.length - 1] : attr.name, type, qualifiers: fields.length ? [] : attr.qualifiers, nullable: fields.length ? undefined : attr.nullable };
     },
     StarExpr: async (e, s) => {
       const attrs = e.qualifier === null ? s.attrs : s.attrs.filter((a) => a.qualifiers.some((qq) => eqi(qq, e.qualifier!)));
@@ -271,11 +276,11 @@ export class DuckDBCompiler {
       }
       return { sql: "*", name: "*", type: null, isStar: attrs };
     },
-    LiteralExpr: async (e) => ({ sql: literalSql(e.value, e.dataType), name: exprName(e), type: e.dataType }),
+    LiteralExpr: async (e) => ({ sql: literalSql(e.value, e.dataType), name: exprName(e), type: e.dataType, nullable: e.value !== null }),
     AliasExpr: async (e, s) => {
       const c = await this.expr(e.child, s);
       if (c.isStar) throw new AnalysisError("Cannot alias `*`; select the columns by name instead.", "INVALID_ALIAS");
-      return { sql: c.sql, name: e.name, type: c.type };
+      return { sql: c.sql, name: e.name, type: c.type, nullable: c.nullable };
     },
     BinaryExpr: async (e, s) => {
       const [l, r] = await this.exprs([e.left, e.right], s);
@@ -297,32 +302,17 @@ export class DuckDBCompiler {
         case "IS NAN": return { sql: `coalesce(isnan(${c.sql}), FALSE)`, name, type: "boolean" };
       }
     },
-    FunctionExpr: async (e, s) => {
-      const tmpl = DUCKDB_FUNCTIONS[e.name];
-      if (!tmpl) throw new UnsupportedOperationError(`Function ${q(e.name)} is not supported on the DuckDB backend.`, "UNSUPPORTED_FUNCTION");
-      if (e.name === "struct") {
-        const args = await this.exprs(e.args, s);
-        return { sql: `struct_pack(${args.map((a) => `${ident(a.name)} := ${a.sql}`).join(", ")})`, name: exprName(e), type: null };
-      }
-      const args = e.args.length === 1 && e.args[0].kind === "StarExpr" ? [{ sql: "*", name: "*", type: null } as CExpr] : await this.exprs(e.args, s);
-      const literals = e.args.map((a) => (a.kind === "LiteralExpr" ? a.value : undefined));
-      let sql: string;
-      try {
-        sql = tmpl({ sql: args.map((a) => a.sql), types: args.map((a) => a.type), literals, distinct: e.distinct });
-      } catch (err) {
-        throw new AnalysisError(`${e.name}(): ${(err as Error).message}`, "INVALID_ARGUMENT");
-      }
-      return { sql, name: exprName(e), type: inferFnType(e.name, args.map((a) => a.type)) };
-    },
+    FunctionExpr: async (e, s) => this.call(e, s, null),
     CastExpr: async (e, s) => {
       const c = await this.expr(e.child, s);
       const kw = e.safe ? "TRY_CAST" : "CAST";
       let inner = c.sql;
-      if (isIntegralType(e.to) && c.type && (c.type === "double" || c.type === "float" || (typeof c.type === "object" && c.type.type === "decimal"))) inner = `trunc(${inner})`;
+      const from = c.type ?? (isIntegralType(e.to) ? await this.probeType(c.sql, s) : null);
+      if (isIntegralType(e.to) && from && (from === "double" || from === "float" || (typeof from === "object" && from.type === "decimal"))) inner = `trunc(${inner})`;
       if (e.to === "string" && c.type === "timestamp") {
         return { sql: `strftime(${inner}, '%Y-%m-%d %H:%M:%S')`, name: exprName(e), type: "string" };
       }
-      return { sql: `${kw}(${inner} AS ${toDuckType(e.to)})`, name: exprName(e), type: e.to };
+      return { sql: `${kw}(${inner} AS ${toDuckType(e.to)})`, name: exprName(e), type: e.to, nullable: e.safe ? undefined : c.nullable };
     },
     CaseWhenExpr: async (e, s) => {
       const parts: string[] = [];
@@ -347,9 +337,7 @@ export class DuckDBCompiler {
       return { sql: `${c.sql} ${e.direction.toUpperCase()} NULLS ${e.nulls.toUpperCase()}`, name: exprName(e), type: c.type };
     },
     WindowExpr: async (e, s) => {
-      const f = await this.expr(e.func, s);
-      if (e.func.kind === "FunctionExpr" && !functionKind(e.func.name)) throw new AnalysisError(`${e.func.name} cannot be used over a window.`, "WINDOW_FUNCTION_UNSUPPORTED");
-      if (e.func.kind !== "FunctionExpr" || functionKind(e.func.name) === "scalar") {
+      if (e.func.kind !== "FunctionExpr" || !functionKind(e.func.name) || functionKind(e.func.name) === "scalar") {
         throw new AnalysisError(`[UNSUPPORTED_EXPR_FOR_WINDOW] ${q(exprName(e.func))} is not an aggregate or window function, so it cannot be used with over(). Use row_number, rank, dense_rank, lag, lead or an aggregate such as sum.`, "UNSUPPORTED_EXPR_FOR_WINDOW");
       }
       const parts = await this.exprs(e.spec.partitionBy, s);
@@ -361,8 +349,9 @@ export class DuckDBCompiler {
       const spec = [
         parts.length ? `PARTITION BY ${parts.map((p) => p.sql).join(", ")}` : "",
         orders.length ? `ORDER BY ${orders.map((o) => o.sql).join(", ")}` : "",
-      ].filter(Boolean).join(" ");
-      return { sql: `(${f.sql} OVER (${spec}${needsOrder ? "" : frameSql(e.spec.frame)}))`, name: exprName(e), type: f.type };
+      ].filter(Boolean).join(" ") + (needsOrder ? "" : frameSql(e.spec.frame));
+      const f = await this.call(e.func, s, spec);
+      return { sql: `(${f.sql})`, name: exprName(e), type: f.type };
     },
     SqlExpr: async (e, s) => {
       const parsed = await this.env.parseSqlExpr(e.text);
@@ -389,6 +378,42 @@ export class DuckDBCompiler {
     },
   };
 
+  /** DuckDB's type for an expression over the scope's input, when the compiler cannot tell. */
+  private async probeType(sql: string, s: Scope): Promise<DataType | null> {
+    if (!s.fromSql) return null;
+    try {
+      const cols = await this.env.describe(`SELECT ${sql} AS x FROM (${s.fromSql}) AS ${this.alias()}`);
+      return fromDuckType(cols[0].type);
+    } catch {
+      return null;
+    }
+  }
+
+  /** A function call, evaluated over the window `over` when given. */
+  private async call(e: ExprOfKind<"FunctionExpr">, s: Scope, over: string | null): Promise<CExpr> {
+    const tmpl = DUCKDB_FUNCTIONS[e.name];
+    if (!tmpl) throw new UnsupportedOperationError(`Function ${q(e.name)} is not supported on the DuckDB backend.`, "UNSUPPORTED_FUNCTION");
+    if (e.name === "struct") {
+      const args = await this.exprs(e.args, s);
+      return { sql: `struct_pack(${args.map((a) => `${ident(a.name)} := ${a.sql}`).join(", ")})`, name: exprName(e), type: null };
+    }
+    const args = e.args.length === 1 && e.args[0].kind === "StarExpr" ? [{ sql: "*", name: "*", type: null } as CExpr] : await this.exprs(e.args, s);
+    const literals = e.args.map((a) => (a.kind === "LiteralExpr" ? a.value : undefined));
+    const types = args.map((a) => a.type);
+    // Result types of sum and round depend on the argument's type: ask DuckDB when unknown.
+    if ((e.name === "sum" || e.name === "round") && types[0] === null && args[0].sql !== "*") types[0] = await this.probeType(args[0].sql, s);
+    let sql: string;
+    try {
+      sql = tmpl({ sql: args.map((a) => a.sql), types, literals, distinct: e.distinct, over });
+    } catch (err) {
+      throw new AnalysisError(`${e.name}(): ${(err as Error).message}`, "INVALID_ARGUMENT");
+    }
+    if (over === null && functionKind(e.name) === "window") {
+      throw new AnalysisError(`[WINDOW_FUNCTION_WITHOUT_OVER] ${e.name}() is a window function: use it with .over(Window.partitionBy(...).orderBy(...)).`, "WINDOW_FUNCTION_WITHOUT_OVER");
+    }
+    return { sql, name: exprName(e), type: inferFnType(e.name, types), nullable: e.name === "count" || e.name === "row_number" || e.name === "rank" || e.name === "dense_rank" ? false : undefined };
+  }
+
   // ------------------------------------------------------------------ relations
 
   private readonly visitor: NodeVisitor<Promise<Rel>> = {
@@ -400,7 +425,7 @@ export class DuckDBCompiler {
     },
     RangeNode: async (n) => {
       const id = this.fresh();
-      return { sql: `SELECT range AS ${ident(id)} FROM range(${intLit(n.start)}, ${intLit(n.end)}, ${intLit(n.step)})`, attrs: [{ id, name: "id", qualifiers: [], type: "bigint" }] };
+      return { sql: `SELECT range AS ${ident(id)} FROM range(${intLit(n.start)}, ${intLit(n.end)}, ${intLit(n.step)})`, attrs: [{ id, name: "id", qualifiers: [], type: "bigint", nullable: false }] };
     },
     LocalRelationNode: async (n) => {
       const attrs = n.schema.fields.map((f) => ({ id: this.fresh(), name: f.name, qualifiers: [] as string[], type: f.type }));
@@ -415,8 +440,9 @@ export class DuckDBCompiler {
       return { sql: `SELECT ${typed.join(", ")} FROM (VALUES ${rows.join(", ")}) AS ${this.alias()}(${attrs.map((a) => ident(a.id)).join(", ")})`, attrs };
     },
     SqlNode: async (n) => {
-      const cols = await this.env.describe(n.query, n);
-      return this.wrapLeaf(n.query, cols.map((c) => ({ name: c.name, type: fromDuckType(c.type) })));
+      const query = backticksToDoubleQuotes(n.query);
+      const cols = await this.env.describe(query, n);
+      return this.wrapLeaf(query, cols.map((c) => ({ name: c.name, type: fromDuckType(c.type) })));
     },
     TableNode: async (n) => {
       const view = this.env.view(n.name);
@@ -438,7 +464,7 @@ export class DuckDBCompiler {
       const { scope, from } = await this.scopeFor(child, n.exprs);
       const items = await this.projectList(n.exprs, scope);
       if (items.length === 0) throw new AnalysisError("select() needs at least one column.", "EMPTY_SELECT");
-      return this.select(from, items.map((i) => ({ sql: i.sql, attr: { id: this.fresh(), name: i.name, qualifiers: i.qualifiers, type: i.type } })));
+      return this.select(from, items.map((i) => ({ sql: i.sql, attr: { id: this.fresh(), name: i.name, qualifiers: i.qualifiers, type: i.type, nullable: i.nullable } })));
     },
     FilterNode: async (n) => {
       const child = await this.relation(n.child);
@@ -455,7 +481,7 @@ export class DuckDBCompiler {
       const { scope, from } = await this.scopeFor(child, [...n.groupBy, ...n.aggs]);
       const keys = await this.projectList(n.groupBy, scope);
       const aggs = await this.projectList(n.aggs, scope);
-      const items = [...keys, ...aggs].map((i) => ({ sql: i.sql, attr: { id: this.fresh(), name: i.name, qualifiers: i.qualifiers, type: i.type } as Attr }));
+      const items = [...keys, ...aggs].map((i) => ({ sql: i.sql, attr: { id: this.fresh(), name: i.name, qualifiers: i.qualifiers, type: i.type, nullable: i.nullable } as Attr }));
       const tail = keys.length ? ` GROUP BY ${keys.map((k) => k.sql).join(", ")}` : "";
       if (items.length === 0) return this.select(from, [{ sql: "count(*)", attr: { id: this.fresh(), name: "count", qualifiers: [], type: "bigint" } }], tail);
       return this.select(from, items, tail);

@@ -35,5 +35,11 @@ export function wrapDuckError(e: unknown, sql: string, what: string, names?: Rea
   if (/^(Invalid Input Error|Not implemented Error)/.test(msg) && /DIVIDE_BY_ZERO/.test(msg) === false && /CSV/.test(msg) === false && /convert/i.test(msg) === false) {
     return new ExecutionError(detail, "INVALID_INPUT", { cause: e });
   }
-  return new ExecutionError(detail, errorClass(msg), { cause: e });
+  const cls = errorClass(msg);
+  const lead: Record<string, string> = {
+    ARITHMETIC_OVERFLOW: "[ARITHMETIC_OVERFLOW] Arithmetic overflow: the result does not fit its type. Cast an input to a wider type (bigint, double or decimal) first.\n",
+    CAST_INVALID_INPUT: "[CAST_INVALID_INPUT] A value cannot be converted to the requested type. Use tryCast (or F.expr(\"TRY_CAST(...)\")) to get null instead, or fix the data.\n",
+    OUT_OF_MEMORY: "[OUT_OF_MEMORY] The engine ran out of memory. Raise .config(\"memory_limit\", ...) or set .config(\"temp_directory\", ...) so it can spill to disk.\n",
+  };
+  return new ExecutionError((lead[cls] ?? "") + detail, cls, { cause: e });
 }

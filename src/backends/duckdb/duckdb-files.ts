@@ -83,6 +83,14 @@ function checkOptions(format: string, o: Readonly<Record<string, string>>, known
 
 export type Describer = (sql: string) => Promise<{ name: string; type: string }[]>;
 
+/** Spark's JSON inference orders struct fields by name at every level. */
+function sortStructFields(t: DataType): DataType {
+  if (typeof t === "string") return t;
+  if (t.type === "struct") return structType([...t.fields].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((f) => ({ ...f, type: sortStructFields(f.type) })));
+  if (t.type === "array") return { ...t, elementType: sortStructFields(t.elementType) };
+  return t;
+}
+
 /** The mode option, validated. */
 function readMode(o: Readonly<Record<string, string>>): "PERMISSIVE" | "DROPMALFORMED" | "FAILFAST" {
   const m = (opt(o, "mode") ?? "PERMISSIVE").toUpperCase();
@@ -142,8 +150,9 @@ export async function readSource(node: ReadNode, tolerant: boolean, describe: De
     const sql = `SELECT * FROM read_json(${parts.join(", ")})`;
     const cols = (await describe(sql)).map((c) => ({ name: c.name, type: fromDuckType(c.type) }));
     // Spark's JSON schema inference lists fields alphabetically.
-    const sorted = [...cols].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return liftTimestamps(`SELECT ${sorted.map((c) => ident(c.name)).join(", ")} FROM (${sql})`, sorted);
+    const sorted = [...cols].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((c) => ({ name: c.name, type: sortStructFields(c.type) }));
+    const items = sorted.map((c, i) => (JSON.stringify(c.type) === JSON.stringify(cols.find((x) => x.name === c.name)!.type) ? ident(c.name) : `CAST(${ident(c.name)} AS ${toDuckType(sorted[i].type)}) AS ${ident(c.name)}`));
+    return liftTimestamps(`SELECT ${items.join(", ")} FROM (${sql})`, sorted);
   }
   // CSV
   checkOptions("csv", o, CSV_OPTIONS);

@@ -14,7 +14,12 @@ export interface FnArgs {
   readonly types: readonly (DataType | null)[];
   readonly literals: readonly unknown[];
   readonly distinct: boolean;
+  /** The window (`PARTITION BY ... ORDER BY ...`) when the call is evaluated over one. */
+  readonly over: string | null;
 }
+
+/** Appends the OVER clause right after the aggregate or window call, before any cast around it. */
+const ov = (a: FnArgs, call: string) => (a.over === null ? call : `${call} OVER (${a.over})`);
 export type FnTemplate = (a: FnArgs) => string;
 
 /** Macros created once per database; they keep templates short and evaluate arguments once. */
@@ -26,11 +31,15 @@ export const DUCKDB_MACROS: readonly string[] = [
   `CREATE OR REPLACE MACRO quarry_log10(x) AS CASE WHEN x <= 0 THEN NULL ELSE log10(x) END`,
   `CREATE OR REPLACE MACRO quarry_log2(x) AS CASE WHEN x <= 0 THEN NULL ELSE log2(x) END`,
   `CREATE OR REPLACE MACRO quarry_logb(b, x) AS CASE WHEN x <= 0 OR b <= 0 THEN NULL ELSE ln(x) / ln(b) END`,
+  // Spark rounds the decimal a double prints as (round(1.005, 2) = 1.01), half up.
+  `CREATE OR REPLACE MACRO quarry_round(x, s) AS CASE WHEN isfinite(x) AND abs(x) < 1e17 THEN CAST(round(CAST(CAST(x AS VARCHAR) AS DECIMAL(38,18)), s) AS DOUBLE) ELSE round(x, s) END`,
+  `CREATE OR REPLACE MACRO size(x) AS coalesce(len(x), -1)`,
   `CREATE OR REPLACE MACRO quarry_substring(s, p, l) AS substring(s, CASE WHEN p = 0 THEN 1 WHEN p < 0 THEN greatest(length(s) + p + 1, 1) ELSE p END, CASE WHEN p < 0 AND length(s) + p + 1 < 1 THEN greatest(l + length(s) + p, 0) ELSE greatest(l, 0) END)`,
 ];
 
 const simple = (name: string): FnTemplate => (a) => `${name}(${a.sql.join(", ")})`;
 const unary = (name: string): FnTemplate => (a) => `${name}(${a.sql[0]})`;
+const aggUnary = (name: string): FnTemplate => (a) => ov(a, `${name}(${a.sql[0]})`);
 const toInt = (inner: string) => `CAST(${inner} AS INTEGER)`;
 
 function fmt(a: FnArgs, i: number, fname: string): string {
@@ -42,45 +51,45 @@ function fmt(a: FnArgs, i: number, fname: string): string {
 export const DUCKDB_FUNCTIONS: Readonly<Record<string, FnTemplate>> = {
   // aggregates
   sum: (a) => {
-    const inner = `sum(${a.distinct ? "DISTINCT " : ""}${a.sql[0]})`;
+    const inner = ov(a, `sum(${a.distinct ? "DISTINCT " : ""}${a.sql[0]})`);
     return a.types[0] && isIntegralType(a.types[0]) ? `CAST(${inner} AS BIGINT)` : inner;
   },
-  avg: (a) => `avg(${a.distinct ? "DISTINCT " : ""}${a.sql[0]})`,
-  min: unary("min"),
-  max: unary("max"),
+  avg: (a) => ov(a, `avg(${a.distinct ? "DISTINCT " : ""}${a.sql[0]})`),
+  min: aggUnary("min"),
+  max: aggUnary("max"),
   count: (a) => {
-    if (a.sql.length === 1 && a.sql[0] === "*") return "count(*)";
+    if (a.sql.length === 1 && a.sql[0] === "*") return ov(a, "count(*)");
     if (a.distinct) {
-      if (a.sql.length === 1) return `count(DISTINCT ${a.sql[0]})`;
-      return `count(DISTINCT CASE WHEN ${a.sql.map((s) => `(${s}) IS NOT NULL`).join(" AND ")} THEN row(${a.sql.join(", ")}) END)`;
+      if (a.sql.length === 1) return ov(a, `count(DISTINCT ${a.sql[0]})`);
+      return ov(a, `count(DISTINCT CASE WHEN ${a.sql.map((s) => `(${s}) IS NOT NULL`).join(" AND ")} THEN row(${a.sql.join(", ")}) END)`);
     }
-    if (a.sql.length > 1) return `count(CASE WHEN ${a.sql.map((s) => `(${s}) IS NOT NULL`).join(" AND ")} THEN 1 END)`;
-    return `count(${a.sql[0]})`;
+    if (a.sql.length > 1) return ov(a, `count(CASE WHEN ${a.sql.map((s) => `(${s}) IS NOT NULL`).join(" AND ")} THEN 1 END)`);
+    return ov(a, `count(${a.sql[0]})`);
   },
-  stddev: unary("stddev_samp"),
-  stddev_samp: unary("stddev_samp"),
-  stddev_pop: unary("stddev_pop"),
-  variance: unary("var_samp"),
-  var_samp: unary("var_samp"),
-  var_pop: unary("var_pop"),
-  corr: simple("corr"),
-  covar_samp: simple("covar_samp"),
-  covar_pop: simple("covar_pop"),
-  first: (a) => (a.literals[1] === true ? `first(${a.sql[0]}) FILTER (WHERE (${a.sql[0]}) IS NOT NULL)` : `first(${a.sql[0]})`),
-  last: (a) => (a.literals[1] === true ? `last(${a.sql[0]}) FILTER (WHERE (${a.sql[0]}) IS NOT NULL)` : `last(${a.sql[0]})`),
-  collect_list: (a) => `coalesce(list(${a.sql[0]}) FILTER (WHERE (${a.sql[0]}) IS NOT NULL), [])`,
-  collect_set: (a) => `coalesce(list(DISTINCT ${a.sql[0]}) FILTER (WHERE (${a.sql[0]}) IS NOT NULL), [])`,
-  approx_count_distinct: unary("approx_count_distinct"),
+  stddev: aggUnary("stddev_samp"),
+  stddev_samp: aggUnary("stddev_samp"),
+  stddev_pop: aggUnary("stddev_pop"),
+  variance: aggUnary("var_samp"),
+  var_samp: aggUnary("var_samp"),
+  var_pop: aggUnary("var_pop"),
+  corr: (a) => ov(a, `corr(${a.sql.join(", ")})`),
+  covar_samp: (a) => ov(a, `covar_samp(${a.sql.join(", ")})`),
+  covar_pop: (a) => ov(a, `covar_pop(${a.sql.join(", ")})`),
+  first: (a) => ov(a, a.literals[1] === true ? `first(${a.sql[0]}) FILTER (WHERE (${a.sql[0]}) IS NOT NULL)` : `first(${a.sql[0]})`),
+  last: (a) => ov(a, a.literals[1] === true ? `last(${a.sql[0]}) FILTER (WHERE (${a.sql[0]}) IS NOT NULL)` : `last(${a.sql[0]})`),
+  collect_list: (a) => `coalesce(${ov(a, `list(${a.sql[0]}) FILTER (WHERE (${a.sql[0]}) IS NOT NULL)`)}, [])`,
+  collect_set: (a) => `coalesce(${ov(a, `list(DISTINCT ${a.sql[0]}) FILTER (WHERE (${a.sql[0]}) IS NOT NULL)`)}, [])`,
+  approx_count_distinct: aggUnary("approx_count_distinct"),
 
   // window
-  row_number: () => "row_number()",
-  rank: () => "rank()",
-  dense_rank: () => "dense_rank()",
-  percent_rank: () => "percent_rank()",
-  cume_dist: () => "cume_dist()",
-  ntile: (a) => `ntile(${a.sql[0]})`,
-  lag: (a) => `lag(${a.sql[0]}, ${a.sql[1] ?? "1"}${a.sql[2] && a.sql[2] !== "NULL" ? ", " + a.sql[2] : ""})`,
-  lead: (a) => `lead(${a.sql[0]}, ${a.sql[1] ?? "1"}${a.sql[2] && a.sql[2] !== "NULL" ? ", " + a.sql[2] : ""})`,
+  row_number: (a) => ov(a, "row_number()"),
+  rank: (a) => ov(a, "rank()"),
+  dense_rank: (a) => ov(a, "dense_rank()"),
+  percent_rank: (a) => ov(a, "percent_rank()"),
+  cume_dist: (a) => ov(a, "cume_dist()"),
+  ntile: (a) => ov(a, `ntile(${a.sql[0]})`),
+  lag: (a) => ov(a, `lag(${a.sql[0]}, ${a.sql[1] ?? "1"}${a.sql[2] && a.sql[2] !== "NULL" ? ", " + a.sql[2] : ""})`),
+  lead: (a) => ov(a, `lead(${a.sql[0]}, ${a.sql[1] ?? "1"}${a.sql[2] && a.sql[2] !== "NULL" ? ", " + a.sql[2] : ""})`),
 
   // strings
   coalesce: simple("coalesce"),
@@ -102,7 +111,7 @@ export const DUCKDB_FUNCTIONS: Readonly<Record<string, FnTemplate>> = {
   contains: (a) => `contains(${a.sql[0]}, ${a.sql[1]})`,
 
   // math
-  round: (a) => `round(${a.sql[0]}, ${a.sql[1] ?? "0"})`,
+  round: (a) => (a.types[0] === "double" || a.types[0] === "float" || a.types[0] === null ? `quarry_round(${a.sql[0]}, ${a.sql[1] ?? "0"})` : `round(${a.sql[0]}, ${a.sql[1] ?? "0"})`),
   abs: unary("abs"),
   sqrt: unary("quarry_sqrt"),
   exp: unary("exp"),

@@ -1,0 +1,212 @@
+import assert from "node:assert/strict";
+import { F } from "quarry";
+import { conformance, assertRows, utcDate, captureStdout, simpleField } from "./harness.js";
+
+conformance("session", (ctx) => {
+  ctx.it("range(n) gives a 64-bit id column 0..n-1", async () => {
+    const df = ctx.spark.range(5);
+    assert.deepEqual(await df.columns(), ["id"]);
+    assert.deepEqual((await df.schema()).fields.map(simpleField), [{ name: "id", type: "bigint", nullable: false }]);
+    assertRows(await df.collect(), [0, 1, 2, 3, 4].map((id) => ({ id })));
+    for (const r of await df.collect()) assert.equal(typeof r.id, "number");
+  });
+
+  ctx.it("range(start, end, step) and empty ranges", async () => {
+    assertRows(await ctx.spark.range(2, 11, 3).collect(), [{ id: 2 }, { id: 5 }, { id: 8 }]);
+    assertRows(await ctx.spark.range(10, 0, -4).collect(), [{ id: 10 }, { id: 6 }, { id: 2 }]);
+    assertRows(await ctx.spark.range(3, 6).collect(), [{ id: 3 }, { id: 4 }, { id: 5 }]);
+    assert.equal(await ctx.spark.range(0).count(), 0);
+    assert.deepEqual(await ctx.spark.range(0).collect(), []);
+  });
+
+  ctx.it("createDataFrame with a DDL schema keeps the schema's names, types and order", async () => {
+    const df = ctx.spark.createDataFrame(
+      [
+        { age: 30, name: "Ann" },
+        { name: "Bob", age: null },
+      ],
+      "name STRING, age INT",
+    );
+    assert.deepEqual(await df.columns(), ["name", "age"]);
+    assert.deepEqual(
+      (await df.schema()).fields.map(simpleField).map((f) => [f.name, f.type, f.nullable]),
+      [
+        ["name", "string", true],
+        ["age", "int", true],
+      ],
+    );
+    assertRows(await df.collect(), [
+      { name: "Ann", age: 30 },
+      { name: "Bob", age: null },
+    ]);
+  });
+
+  ctx.it("createDataFrame without a schema infers strings, numbers, booleans and dates", async () => {
+    const df = ctx.spark.createDataFrame([
+      { s: "x", n: 1.5, b: true, d: utcDate(2024, 1, 2) },
+      { s: "y", n: -2.25, b: false, d: utcDate(1999, 12, 31) },
+    ]);
+    assert.deepEqual(await df.columns(), ["s", "n", "b", "d"]);
+    const types = Object.fromEntries((await df.schema()).fields.map(simpleField).map((f) => [f.name, f.type]));
+    assert.equal(types.s, "string");
+    assert.equal(types.n, "double");
+    assert.equal(types.b, "boolean");
+    assert.ok(types.d === "timestamp" || types.d === "date", `JS Date infers a datetime type, got ${types.d}`);
+    const rows = await df.orderBy("s").collect();
+    assert.equal(rows[0].s, "x");
+    assert.equal(rows[0].n, 1.5);
+    assert.equal(rows[0].b, true);
+    assert.equal((rows[1].d as Date).getTime(), utcDate(1999, 12, 31).getTime());
+  });
+
+  ctx.it("count, first, take, collect", async () => {
+    const df = ctx.spark.range(10).orderBy(F.col("id").desc());
+    assert.equal(await df.count(), 10);
+    assert.deepEqual(await df.first(), { id: 9 });
+    assert.deepEqual(await df.take(3), [{ id: 9 }, { id: 8 }, { id: 7 }]);
+    assert.equal((await df.collect()).length, 10);
+    const none = await ctx.spark.range(0).first();
+    assert.ok(none === undefined || none === null, "first() of an empty frame is empty");
+    assert.deepEqual(await ctx.spark.range(0).take(5), []);
+  });
+
+  ctx.it("spark.sql runs a query", async () => {
+    assert.deepEqual(await ctx.spark.sql("SELECT 1 + 1 AS two, 'a' AS s").collect(), [{ two: 2, s: "a" }]);
+  });
+
+  ctx.it("conf.set / conf.get round-trip a runtime setting", async () => {
+    await ctx.spark.conf.set("quarry.conformance.key", "some value");
+    assert.equal(await ctx.spark.conf.get("quarry.conformance.key"), "some value");
+    await ctx.spark.conf.set("quarry.conformance.key", "other");
+    assert.equal(await ctx.spark.conf.get("quarry.conformance.key"), "other");
+  });
+
+  ctx.it("the session time zone defaults to UTC", async () => {
+    assert.equal(await ctx.spark.conf.get("spark.sql.session.timeZone"), "UTC");
+  });
+
+  ctx.it("frames are immutable: every verb returns a new frame", async () => {
+    const base = ctx.spark.range(5);
+    const filtered = base.filter(F.col("id").gt(2));
+    const renamed = base.withColumnRenamed("id", "x");
+    assert.equal(await base.count(), 5);
+    assert.equal(await filtered.count(), 2);
+    assert.deepEqual(await base.columns(), ["id"]);
+    assert.deepEqual(await renamed.columns(), ["x"]);
+  });
+
+  ctx.it("getOrCreate returns the active session", async () => {
+    const again = await ctx.backend.session();
+    assert.equal(again, ctx.spark);
+  });
+
+  ctx.it("a stopped session can be replaced by a new one", { feature: "session.multiple" }, async () => {
+    const s = await ctx.newSession();
+    assert.equal(await s.range(3).count(), 3);
+    await s.stop();
+    const s2 = await ctx.newSession();
+    assert.equal(await s2.range(4).count(), 4);
+    await s2.stop();
+    // The suite's own session is unaffected.
+    assert.equal(await ctx.spark.range(2).count(), 2);
+  });
+
+  ctx.it("cache / persist / unpersist leave results unchanged", async () => {
+    const df = ctx.spark.range(100).select(F.col("id"), F.col("id").mod(7).alias("m"));
+    const expected = Array.from({ length: 100 }, (_, id) => ({ id, m: id % 7 }));
+    const cached = await df.cache();
+    assertRows(await cached.collect(), expected);
+    assert.equal(await cached.filter(F.col("m").eq(0)).count(), 15);
+    const again = await cached.unpersist();
+    assertRows(await again.collect(), expected);
+    const persisted = await df.persist();
+    assert.equal(await persisted.count(), 100);
+    assertRows(await persisted.groupBy("m").count().filter(F.col("m").eq(6)).collect(), [{ m: 6, count: 14 }]);
+    await persisted.unpersist();
+  });
+
+  ctx.it("toArrow returns an Arrow table with the rows", async () => {
+    const t = await ctx.spark.range(7).select(F.col("id"), F.col("id").multiply(2).alias("twice")).toArrow();
+    assert.equal(t.numRows, 7);
+    assert.equal(t.numCols, 2);
+  });
+
+  ctx.it("show prints a Spark-style table", async () => {
+    const df = ctx.spark
+      .createDataFrame(
+        [
+          { name: "Ann", n: 30, ok: true },
+          { name: "Bartholomew-the-long-name", n: 4, ok: false },
+        ],
+        "name STRING, n INT, ok BOOLEAN",
+      )
+      .orderBy(F.col("n").desc());
+    const out = await captureStdout(() => df.show());
+    assert.deepEqual(out.split("\n").filter((l) => l.trim() !== ""), [
+      "+--------------------+---+-----+",
+      "|                name|  n|   ok|",
+      "+--------------------+---+-----+",
+      "|                 Ann| 30| true|",
+      "|Bartholomew-the-l...|  4|false|",
+      "+--------------------+---+-----+",
+    ]);
+  });
+
+  ctx.it("show(n, false) does not truncate and left-aligns", async () => {
+    const df = ctx.spark
+      .createDataFrame(
+        [
+          { name: "Ann", n: 30, ok: true },
+          { name: "Bartholomew-the-long-name", n: 4, ok: false },
+        ],
+        "name STRING, n INT, ok BOOLEAN",
+      )
+      .orderBy(F.col("n").desc());
+    const out = await captureStdout(() => df.show(20, false));
+    assert.deepEqual(out.split("\n").filter((l) => l.trim() !== ""), [
+      "+-------------------------+---+-----+",
+      "|name                     |n  |ok   |",
+      "+-------------------------+---+-----+",
+      "|Ann                      |30 |true |",
+      "|Bartholomew-the-long-name|4  |false|",
+      "+-------------------------+---+-----+",
+    ]);
+  });
+
+  ctx.it("show(n) shows n rows and says so", async () => {
+    const df = ctx.spark
+      .createDataFrame(
+        [
+          { name: "Ann", n: 30, ok: true },
+          { name: "Bartholomew-the-long-name", n: 4, ok: false },
+        ],
+        "name STRING, n INT, ok BOOLEAN",
+      )
+      .orderBy(F.col("n").desc());
+    const out = await captureStdout(() => df.show(1));
+    assert.deepEqual(out.split("\n").filter((l) => l.trim() !== ""), [
+      "+----+---+----+",
+      "|name|  n|  ok|",
+      "+----+---+----+",
+      "| Ann| 30|true|",
+      "+----+---+----+",
+      "only showing top 1 row",
+    ]);
+  });
+
+  ctx.it("printSchema prints Spark's tree", async () => {
+    const df = ctx.spark.createDataFrame([{ name: "a", n: 1, x: 1.5 }], "name STRING, n INT, x DOUBLE");
+    const out = await captureStdout(() => df.printSchema());
+    const lines = out.split("\n").filter((l) => l.trim() !== "");
+    assert.equal(lines[0], "root");
+    assert.equal(lines[1], " |-- name: string (nullable = true)");
+    assert.match(lines[2], /^ \|-- n: (integer|int) \(nullable = true\)$/);
+    assert.equal(lines[3], " |-- x: double (nullable = true)");
+  });
+
+  ctx.it("explain prints a plan", async () => {
+    const df = ctx.spark.range(10).filter(F.col("id").gt(3)).select(F.col("id").alias("x"));
+    const out = await captureStdout(() => df.explain());
+    assert.ok(out.trim().length > 0, "explain printed nothing");
+  });
+});
