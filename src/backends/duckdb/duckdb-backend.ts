@@ -18,7 +18,7 @@ import { DuckDBCompiler, resolveName, type Attr, type CacheRef, type CatalogTabl
 import { DUCKDB_MACROS } from "./duckdb-functions.js";
 import { ident, str, strList } from "./duckdb-sql.js";
 import { fromDuckType, toDuckType } from "./duckdb-types.js";
-import { resultBatches, resultRows, resultToArrow, type Int64Mode } from "./duckdb-results.js";
+import { resultBatches, resultRows, type Int64Mode } from "./duckdb-results.js";
 import { commitStaging, copyOptions, expandPaths, pathExists, readSource, stagingDir, EXTENSIONS } from "./duckdb-files.js";
 import { WarehouseCatalog, tableName, type CatalogEntry } from "./duckdb-catalog.js";
 import { wrapDuckError } from "./duckdb-errors.js";
@@ -83,8 +83,7 @@ export class DuckDBBackend implements Backend {
     }
     const conn = await instance.connect();
     const b = new DuckDBBackend(instance, conn, options);
-    for (const m of DUCKDB_MACROS) await conn.run(m);
-    await conn.run("SET TimeZone = 'UTC'");
+    await conn.run([...DUCKDB_MACROS, "SET TimeZone = 'UTC'"].join(";\n"));
     for (const [k, v] of options.config) {
       b.conf.set(k, v);
       if (k.startsWith("quarry.") || k.startsWith("spark.")) await b.applySetting(k, v);
@@ -108,7 +107,9 @@ export class DuckDBBackend implements Backend {
         if (!m) { m = new Map(); this.readCache.set(node, m); }
         const hit = m.get(tolerant);
         if (hit) return hit;
-        const src = await readSource(node, tolerant, (sql) => this.describe(sql));
+        const src = await readSource(node, tolerant, (sql) => this.describe(sql), async (sql) => {
+          try { return (await this.conn.runAndReadAll(sql)).getRowObjectsJS()[0] as Record<string, unknown>; } catch (e) { throw this.annotate(wrapDuckError(e, sql, "reading the CSV header")); }
+        });
         m.set(tolerant, src);
         return src;
       },
@@ -251,6 +252,7 @@ export class DuckDBBackend implements Backend {
   }
 
   async toArrow(plan: PlanNode): Promise<Table> {
+    const { resultToArrow } = await import("./duckdb-arrow.js");
     return this.withQuery(plan, "toArrow()", async (sql) => resultToArrow(await this.conn.run(sql), this.int64Mode, this.timeZone));
   }
 

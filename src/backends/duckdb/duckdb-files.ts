@@ -82,6 +82,8 @@ function checkOptions(format: string, o: Readonly<Record<string, string>>, known
 }
 
 export type Describer = (sql: string) => Promise<{ name: string; type: string }[]>;
+/** Runs a query and returns its first row (for sniff_csv). */
+export type OneRow = (sql: string) => Promise<Record<string, unknown>>;
 
 /** Spark's JSON inference orders struct fields by name at every level. */
 function sortStructFields(t: DataType): DataType {
@@ -111,7 +113,7 @@ function liftTimestamps(sql: string, cols: { name: string; type: DataType }[]): 
 }
 
 /** Builds the source query of a ReadNode. `tolerant` reads CSV text fields and converts with TRY_CAST (PERMISSIVE). */
-export async function readSource(node: ReadNode, tolerant: boolean, describe: Describer): Promise<{ sql: string; schema: StructType }> {
+export async function readSource(node: ReadNode, tolerant: boolean, describe: Describer, sniff?: OneRow): Promise<{ sql: string; schema: StructType }> {
   const o = node.options;
   const { files, hive } = expandPaths(node.paths);
   const fmt = node.format;
@@ -168,31 +170,51 @@ export async function readSource(node: ReadNode, tolerant: boolean, describe: De
   const tsFormat = opt(o, "timestampFormat");
   const corrupt = opt(o, "columnNameOfCorruptRecord");
   const enc = opt(o, "encoding", "charset");
-  const base = [fileList, `header = ${header}`, `delim = ${str(delim)}`, hiveOpt];
-  if (quote !== undefined) base.push(`quote = ${str(quote)}`);
-  if (escape !== undefined) base.push(`escape = ${str(escape)}`);
-  if (nullValue !== undefined) base.push(`nullstr = ${str(nullValue)}`);
-  if (comment !== undefined) base.push(`comment = ${str(comment)}`);
-  if (enc !== undefined) base.push(`encoding = ${str(enc.toLowerCase().replace("-", ""))}`);
-  const typed = [...base];
-  if (dateFormat) typed.push(`dateformat = ${str(sparkToStrftime(dateFormat))}`);
-  if (tsFormat) typed.push(`timestampformat = ${str(sparkToStrftime(tsFormat))}`);
+  const dialect = [`header = ${header}`, `delim = ${str(delim)}`];
+  if (quote !== undefined) dialect.push(`quote = ${str(quote)}`);
+  if (escape !== undefined) dialect.push(`escape = ${str(escape)}`);
+  if (comment !== undefined) dialect.push(`comment = ${str(comment)}`);
+  const extra: string[] = [];
+  if (nullValue !== undefined) extra.push(`nullstr = ${str(nullValue)}`);
+  if (enc !== undefined) extra.push(`encoding = ${str(enc.toLowerCase().replace("-", ""))}`);
+  const formats: string[] = [];
+  if (dateFormat) formats.push(`dateformat = ${str(sparkToStrftime(dateFormat))}`);
+  if (tsFormat) formats.push(`timestampformat = ${str(sparkToStrftime(tsFormat))}`);
+  // Spark infers int before bigint; DuckDB picks the first candidate that fits its sample.
+  const candidates = "auto_type_candidates = ['BOOLEAN', 'INTEGER', 'BIGINT', 'DOUBLE', 'DATE', 'TIMESTAMP', 'TIMESTAMP WITH TIME ZONE', 'VARCHAR']";
+  const inferTypes = infer && !node.schema;
+  const hiveKeys = new Set(hive ? files.flatMap((f) => f.split(path.sep).slice(0, -1).filter((part) => /^[^=]+=[^=]*$/.test(part)).map((part) => part.split("=")[0].toLowerCase())) : []);
+
+  // One sniff of the first file gives the dialect and the columns; the scan then runs with
+  // auto-detection off, so the file is sniffed once per read, as a plain DuckDB query does.
+  let base: string[];
+  let fileCols: { name: string; type: DataType }[];
+  if (!GLOB.test(files[0]) && sniff) {
+    const args = [str(files[0]), ...dialect, ...extra, ...formats, inferTypes ? candidates : "all_varchar = true"];
+    const row = await sniff(`SELECT * FROM sniff_csv(${args.join(", ")})`);
+    const sq = String(row["Quote"]), se = String(row["Escape"]);
+    const qch = sq === "(empty)" ? "" : sq;
+    const ech = se === "(empty)" ? qch : se;
+    base = [fileList, hiveOpt, "auto_detect = false", `header = ${header}`, `delim = ${str(String(row["Delimiter"]))}`, `quote = ${str(qch)}`, `escape = ${str(ech)}`,
+      `new_line = ${str(String(row["NewLineDelimiter"]))}`, `skip = ${Number(row["SkipRows"]) || 0}`, ...(comment !== undefined ? [`comment = ${str(comment)}`] : []), ...extra];
+    fileCols = (row["Columns"] as { name: string; type: string }[]).map((c) => ({ name: c.name, type: inferTypes ? fromDuckType(c.type) : "string" as DataType }));
+  } else {
+    base = [fileList, hiveOpt, ...dialect, ...extra];
+    const cols = await describe(`SELECT * FROM read_csv(${[...base, ...formats, inferTypes ? candidates : "all_varchar = true", "null_padding = true"].join(", ")})`);
+    fileCols = cols.filter((c) => !hiveKeys.has(c.name.toLowerCase())).map((c) => ({ name: c.name, type: inferTypes ? fromDuckType(c.type) : "string" as DataType }));
+  }
+  let hiveCols: { name: string; type: DataType }[] = [];
+  if (hive) {
+    const cols = await describe(`SELECT * FROM read_csv(${[...base, "all_varchar = true", `columns = {${fileCols.map((c, i) => `${str(`c${i}`)}: 'VARCHAR'`).join(", ")}}`].join(", ")})`);
+    hiveCols = cols.filter((c) => hiveKeys.has(c.name.toLowerCase())).map((c) => ({ name: c.name, type: fromDuckType(c.type) }));
+  }
+  const typed = [...base, ...formats];
 
   // Column names and target types: the user's schema, or the header / _c0.. names with
-  // sniffed (inferSchema) or string types.
-  const rawCols = await describe(`SELECT * FROM read_csv(${[...base, "all_varchar = true", "null_padding = true"].join(", ")})`);
-  const hiveKeys = new Set(hive ? files.flatMap((f) => f.split(path.sep).slice(0, -1).filter((part) => /^[^=]+=[^=]*$/.test(part)).map((part) => part.split("=")[0].toLowerCase())) : []);
-  const fileCols = rawCols.filter((c) => !hiveKeys.has(c.name.toLowerCase()));
+  // sniffed (inferSchema) or string types, then the Hive partition columns.
   let target: { name: string; type: DataType }[];
-  if (node.schema) {
-    target = node.schema.fields.map((f) => ({ name: f.name, type: f.type }));
-  } else if (infer) {
-    // Spark infers int before bigint; DuckDB picks the first candidate that fits its sample.
-    const sniffed = await describe(`SELECT * FROM read_csv(${[...typed, "auto_type_candidates = ['BOOLEAN', 'INTEGER', 'BIGINT', 'DOUBLE', 'DATE', 'TIMESTAMP', 'TIMESTAMP WITH TIME ZONE', 'VARCHAR']"].join(", ")})`);
-    target = sniffed.map((c, i) => ({ name: header || hiveKeys.has(c.name.toLowerCase()) ? c.name : `_c${i}`, type: fromDuckType(c.type) }));
-  } else {
-    target = rawCols.map((c, i) => ({ name: header || hiveKeys.has(c.name.toLowerCase()) ? c.name : `_c${i}`, type: hiveKeys.has(c.name.toLowerCase()) ? fromDuckType(c.type) : "string" as DataType }));
-  }
+  if (node.schema) target = node.schema.fields.map((f) => ({ name: f.name, type: f.type }));
+  else target = [...fileCols.map((c, i) => ({ name: header ? c.name : `_c${i}`, type: c.type })), ...hiveCols];
   const dataCols = target.filter((c) => c.name !== corrupt && !hiveKeys.has(c.name.toLowerCase()));
   if (node.schema && dataCols.length !== fileCols.length && mode === "FAILFAST") {
     throw new AnalysisError(`The schema has ${dataCols.length} data columns but ${files[0]} has ${fileCols.length} (${fileCols.map((c) => q(c.name)).join(", ")}). Make the schema match the file's columns in order, or read with mode PERMISSIVE (missing columns become null, extra ones are dropped).`, "SCHEMA_MISMATCH");
