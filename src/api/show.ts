@@ -9,7 +9,7 @@ function cell(v: unknown, floating = false): string {
     const iso = v.toISOString();
     return iso.endsWith("T00:00:00.000Z") ? iso.slice(0, 10) : iso.replace("T", " ").replace(/\.000Z$/, "").replace("Z", "");
   }
-  if (Array.isArray(v)) return "[" + v.map((x) => cell(x)).join(", ") + "]";
+  if (Array.isArray(v)) return "[" + v.map((x) => cell(x, floating)).join(", ") + "]";
   if (v instanceof Uint8Array) return "[" + Array.from(v, (b) => b.toString(16).toUpperCase().padStart(2, "0")).join(" ") + "]";
   if (typeof v === "object") return "{" + Object.values(v as object).map((x) => cell(x)).join(", ") + "}";
   return String(v);
@@ -44,7 +44,8 @@ export function formatShow(schema: StructType, rows: Row[], n: number, truncate:
   const limit = truncate === true ? 20 : truncate === false ? 0 : truncate;
   const shown = rows.slice(0, n);
   const cut = (s: string) => (limit > 0 && [...s].length > limit ? (limit < 4 ? [...s].slice(0, limit).join("") : [...s].slice(0, limit - 3).join("") + "...") : s);
-  const floating = schema.fields.map((f) => f.type === "double" || f.type === "float");
+  const isFloat = (t: unknown): boolean => t === "double" || t === "float" || (typeof t === "object" && t !== null && (t as { type: string }).type === "array" && isFloat((t as { elementType: unknown }).elementType));
+  const floating = schema.fields.map((f) => isFloat(f.type));
   const data = shown.map((r) => names.map((name, j) => cut(cell(r[name], floating[j]))));
   let out = "";
   if (vertical) {

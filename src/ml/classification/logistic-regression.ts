@@ -1,0 +1,234 @@
+/**
+ * Logistic regression, binomial and multinomial, trained on the whole dataset by L-BFGS
+ * (OWL-QN with an L1 term), gradient descent or mini-batch SGD: each objective evaluation is
+ * one pass of the statistics provider.
+ */
+import type { DataFrame } from "../../api/dataframe.js";
+import { F } from "../../api/functions.js";
+import type { Column } from "../../api/column.js";
+import { IllegalArgumentError } from "../../errors.js";
+import { Estimator, Model } from "../base/estimator.js";
+import { ge, gt, inRange, type ParamTable } from "../base/params.js";
+import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
+import { checkFeatures, checkNumericColumn, featureDimension, makeProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { trainGlm, type Solver } from "../regression/glm.js";
+
+export interface LogisticRegressionParams {
+  featuresCol: string; labelCol: string; predictionCol: string; probabilityCol: string; rawPredictionCol: string; weightCol: string | null;
+  maxIter: number; regParam: number; elasticNetParam: number; tol: number; fitIntercept: boolean; standardization: boolean;
+  threshold: number; family: "auto" | "binomial" | "multinomial"; solver: Solver; stepSize: number; miniBatchFraction: number; seed: number;
+  statsProvider: ProviderChoice; onProgress: ProgressCallback | null;
+}
+
+const PARAMS: ParamTable = [
+  { name: "featuresCol", type: "string", default: "features", doc: "Vector column of features." },
+  { name: "labelCol", type: "string", default: "label", doc: "Label column: 0/1 for binomial, 0..K−1 for multinomial." },
+  { name: "predictionCol", type: "string", default: "prediction", doc: "Output column: predicted label (double)." },
+  { name: "probabilityCol", type: "string", default: "probability", doc: "Output column: class probabilities (vector)." },
+  { name: "rawPredictionCol", type: "string", default: "rawPrediction", doc: "Output column: margins (vector; binomial: [−m, m])." },
+  { name: "weightCol", type: "string?", default: null, doc: "Optional column of non-negative row weights." },
+  { name: "maxIter", type: "int", default: 100, doc: "Maximum optimizer iterations.", check: ge(0) },
+  { name: "regParam", type: "float", default: 0, doc: "Regularization strength λ.", check: ge(0) },
+  { name: "elasticNetParam", type: "float", default: 0, doc: "Elastic-net mixing α in [0, 1]: 0 is L2, 1 is L1.", check: inRange(0, 1) },
+  { name: "tol", type: "float", default: 1e-6, doc: "Stop when the objective's relative change is below tol (SGD: when the solution moves less than tol·max(‖x‖, 1)).", check: ge(0) },
+  { name: "fitIntercept", type: "boolean", default: true, doc: "Whether to fit an intercept (never regularized)." },
+  { name: "standardization", type: "boolean", default: true, doc: "Penalise standardized coefficients (Spark's default)." },
+  { name: "threshold", type: "float", default: 0.5, doc: "Binomial: predict 1 when P(1) > threshold.", check: inRange(0, 1) },
+  { name: "family", type: "string", default: "auto", values: ["auto", "binomial", "multinomial"], doc: "auto: binomial for at most 2 classes, else multinomial." },
+  { name: "solver", type: "string", default: "auto", values: ["auto", "lbfgs", "l-bfgs", "gd", "sgd"], doc: "auto/lbfgs: L-BFGS (OWL-QN with L1); gd: gradient descent with backtracking (proximal for L1); sgd: mini-batch SGD." },
+  { name: "stepSize", type: "float", default: 1.0, doc: "Initial step of gd, and the step of sgd (decayed as stepSize/√t).", check: gt(0) },
+  { name: "miniBatchFraction", type: "float", default: 1.0, doc: "Fraction of rows per sgd step.", check: (v) => (typeof v === "number" && v > 0 && v <= 1 ? null : "must be in (0, 1]") },
+  { name: "seed", type: "int", default: 42, doc: "Seed of sgd's mini-batch draws." },
+  { name: "statsProvider", type: "string", default: "auto", values: ["auto", "sql", "kernel"], doc: "Where the data passes run (see GaussianMixture)." },
+  { name: "onProgress", type: "function?", default: null, doc: "Called after each iteration with { iteration, objective, elapsedMs }." },
+];
+
+/** A point of the ROC or precision-recall curve. */
+export interface CurvePoint { readonly x: number; readonly y: number }
+
+/** What training measured on the training data. */
+export interface LogisticRegressionTrainingSummary {
+  readonly accuracy: number;
+  /** Binomial only. */
+  readonly areaUnderROC: number | null;
+  /** Binomial only: (FPR, TPR) points from (0, 0) to (1, 1). */
+  readonly roc: readonly { FPR: number; TPR: number }[] | null;
+  /** Binomial only: (recall, precision) points. */
+  readonly pr: readonly { recall: number; precision: number }[] | null;
+  readonly objectiveHistory: readonly number[];
+  readonly totalIterations: number;
+  readonly solver: string;
+  readonly statsProvider: string;
+}
+
+/**
+ * Logistic regression.
+ * @example
+ * const lr = new LogisticRegression({ maxIter: 100, regParam: 0.01 });
+ * const model = await new Pipeline({ stages: [assembler, lr] }).fit(train);
+ */
+export class LogisticRegression extends Estimator<LogisticRegressionModel> {
+  static readonly paramTable = PARAMS;
+  constructor(params: Partial<LogisticRegressionParams> = {}) { super(PARAMS, params as Record<string, unknown>); }
+  copy(overrides: Partial<LogisticRegressionParams> = {}): LogisticRegression { return new LogisticRegression({ ...(this.getParams() as Partial<LogisticRegressionParams>), ...overrides }); }
+
+  async fit(df: DataFrame): Promise<LogisticRegressionModel> {
+    this.params.validate();
+    const p = this.getParams() as unknown as LogisticRegressionParams;
+    await checkFeatures(df, p.featuresCol, "LogisticRegression");
+    await checkNumericColumn(df, p.labelCol, "label", "LogisticRegression");
+    if (p.weightCol) await checkNumericColumn(df, p.weightCol, "weight", "LogisticRegression");
+    const { d } = await featureDimension(df, p.featuresCol, "LogisticRegression");
+    const provider = await makeProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, d, p.statsProvider);
+    try {
+      const summary = await provider.summary();
+      if (summary.invalidRows > 0) throw new IllegalArgumentError(`LogisticRegression: ${summary.invalidRows} rows have null or NaN features; drop or impute them first.`, "INVALID_FEATURES");
+      if (summary.nullLabels > 0) throw new IllegalArgumentError(`LogisticRegression: ${summary.nullLabels} rows have a null label in ${JSON.stringify(p.labelCol)}; drop them first.`, "NULL_LABEL");
+      const labels = [...summary.labels!.keys()].sort((a, b) => a - b);
+      const bad = labels.filter((l) => !Number.isInteger(l) || l < 0);
+      if (bad.length) throw new IllegalArgumentError(`LogisticRegression: labels must be integers 0, 1, ... (class indices); found ${bad.slice(0, 5).join(", ")}. Index string labels with StringIndexer.`, "INVALID_LABEL");
+      const numClasses = Math.max(2, (labels[labels.length - 1] ?? 0) + 1);
+      const family = p.family === "auto" ? (numClasses > 2 ? "multinomial" : "binomial") : p.family;
+      if (family === "binomial" && numClasses > 2) {
+        throw new IllegalArgumentError(`LogisticRegression: family "binomial" needs labels 0 and 1, but the label column holds ${labels.join(", ")}. Use family "multinomial" or relabel.`, "INVALID_LABEL");
+      }
+      const K = family === "multinomial" ? numClasses : 1;
+      const counts = Array.from({ length: numClasses }, (_, c) => summary.labels!.get(c) ?? 0);
+      const total = counts.reduce((a, b) => a + b, 0);
+      // Spark's starting intercepts: log odds (binomial), centred log class frequencies (multinomial).
+      let init: number[];
+      if (family === "binomial") init = [counts[1] > 0 && counts[0] > 0 ? Math.log(counts[1] / counts[0]) : 0];
+      else {
+        const logs = counts.map((c) => Math.log((c + 1e-12) / total));
+        const mean = logs.reduce((a, b) => a + b, 0) / K;
+        init = logs.map((v) => v - mean);
+      }
+      const r = await trainGlm(provider, summary, {
+        kind: family === "multinomial" ? "multinomial" : "binomial", d, K, fitIntercept: p.fitIntercept, standardization: p.standardization,
+        regParam: p.regParam, elasticNetParam: p.elasticNetParam, solver: p.solver, maxIter: p.maxIter, tol: p.tol, stepSize: p.stepSize,
+        miniBatchFraction: p.miniBatchFraction, seed: p.seed, onProgress: p.onProgress, estimator: "LogisticRegression", initialIntercepts: init,
+      });
+      let coefs = Array.from({ length: K }, (_, c) => Array.from(r.beta.subarray(c * d, (c + 1) * d)));
+      let icpts = Array.from(r.intercepts);
+      if (family === "multinomial" && p.regParam === 0) {
+        // Without regularization only differences between classes are identified: centre them, as Spark does.
+        const mc = coefs[0].map((_, j) => coefs.reduce((s, row) => s + row[j], 0) / K);
+        coefs = coefs.map((row) => row.map((v, j) => v - mc[j]));
+        const mi = icpts.reduce((a, b) => a + b, 0) / K;
+        icpts = icpts.map((v) => v - mi);
+      }
+      const model = new LogisticRegressionModel({ ...p, onProgress: null }, coefs, icpts, numClasses, family === "multinomial", this.uid);
+      model.summary = await trainingSummary(model, df, p, r.objectiveHistory, r.iterations, r.solver, provider.name);
+      return model;
+    } finally {
+      await provider.close();
+    }
+  }
+}
+
+async function trainingSummary(model: LogisticRegressionModel, df: DataFrame, p: LogisticRegressionParams, history: readonly number[], iterations: number, solver: string, providerName: string): Promise<LogisticRegressionTrainingSummary> {
+  const t = model.transform(df);
+  const y = F.col(p.labelCol).cast("double"), w = p.weightCol ? F.col(p.weightCol).cast("double") : F.lit(1);
+  const acc = (await t.agg(F.sum(w.multiply(F.when(F.col(p.predictionCol).eq(y), 1).otherwise(0))).alias("ok"), F.sum(w).alias("sw")).collect())[0];
+  const accuracy = Number(acc["ok"]) / Number(acc["sw"]);
+  if (model.isMultinomial) return { accuracy, areaUnderROC: null, roc: null, pr: null, objectiveHistory: history, totalIterations: iterations, solver, statsProvider: providerName };
+  // Weighted positives and negatives per distinct score, then the curves by a sweep from the top score down.
+  const score = F.col(p.probabilityCol).getItem(1);
+  const rows = await t.groupBy(score.alias("s")).agg(F.sum(w.multiply(y)).alias("pos"), F.sum(w.multiply(F.lit(1).minus(y))).alias("neg")).orderBy(F.col("s").desc()).collect();
+  const P = rows.reduce((a, r) => a + Number(r["pos"]), 0), N = rows.reduce((a, r) => a + Number(r["neg"]), 0);
+  const roc = [{ FPR: 0, TPR: 0 }], pr: { recall: number; precision: number }[] = [];
+  let tp = 0, fp = 0, auc = 0;
+  for (const r of rows) {
+    const ptp = tp, pfp = fp;
+    tp += Number(r["pos"]); fp += Number(r["neg"]);
+    const tpr = P > 0 ? tp / P : 0, fpr = N > 0 ? fp / N : 0;
+    auc += ((fpr - (N > 0 ? pfp / N : 0)) * (tpr + (P > 0 ? ptp / P : 0))) / 2;
+    roc.push({ FPR: fpr, TPR: tpr });
+    pr.push({ recall: tpr, precision: tp + fp > 0 ? tp / (tp + fp) : 1 });
+  }
+  if (pr.length) pr.unshift({ recall: 0, precision: pr[0].precision });
+  return { accuracy, areaUnderROC: auc, roc, pr, objectiveHistory: history, totalIterations: iterations, solver, statsProvider: providerName };
+}
+
+/** A fitted logistic regression model. */
+export class LogisticRegressionModel extends Model {
+  summary: LogisticRegressionTrainingSummary | null = null;
+  constructor(params: Partial<LogisticRegressionParams>, readonly coefficientMatrix: number[][], readonly interceptVector: number[], readonly numClasses: number, readonly isMultinomial: boolean, uid?: string) {
+    super(PARAMS, { ...params, onProgress: null } as Record<string, unknown>, uid);
+  }
+  copy(overrides: Partial<LogisticRegressionParams> = {}): LogisticRegressionModel {
+    const m = new LogisticRegressionModel({ ...(this.getParams() as Partial<LogisticRegressionParams>), ...overrides }, this.coefficientMatrix, this.interceptVector, this.numClasses, this.isMultinomial, this.uid);
+    m.summary = this.summary;
+    return m;
+  }
+  /** Binomial coefficients (throws for a multinomial model, like Spark). */
+  get coefficients(): number[] {
+    if (this.isMultinomial) throw new IllegalArgumentError("coefficients is only defined for a binomial model; use coefficientMatrix.", "MULTINOMIAL_MODEL");
+    return this.coefficientMatrix[0];
+  }
+  /** Binomial intercept (throws for a multinomial model). */
+  get intercept(): number {
+    if (this.isMultinomial) throw new IllegalArgumentError("intercept is only defined for a binomial model; use interceptVector.", "MULTINOMIAL_MODEL");
+    return this.interceptVector[0];
+  }
+  get numFeatures(): number { return this.coefficientMatrix[0].length; }
+
+  /** Class probabilities of one vector. */
+  predictProbability(x: readonly number[]): number[] {
+    const m = this.coefficientMatrix.map((row, c) => row.reduce((s, b, i) => s + b * x[i], this.interceptVector[c]));
+    if (!this.isMultinomial) { const p1 = 1 / (1 + Math.exp(-m[0])); return [1 - p1, p1]; }
+    const mx = Math.max(...m);
+    const e = m.map((v) => Math.exp(v - mx));
+    const s = e.reduce((a, b) => a + b, 0);
+    return e.map((v) => v / s);
+  }
+  /** The predicted class of one vector. */
+  predict(x: readonly number[]): number {
+    const p = this.predictProbability(x);
+    if (!this.isMultinomial) return p[1] > (this.getParam("threshold") as number) ? 1 : 0;
+    return p.indexOf(Math.max(...p));
+  }
+
+  /** Adds rawPrediction, probability and prediction columns; lazy. */
+  transform(df: DataFrame): DataFrame {
+    const p = this.getParams() as unknown as LogisticRegressionParams;
+    const f = F.col(p.featuresCol);
+    const d = this.numFeatures;
+    const x = Array.from({ length: d }, (_, i) => f.getItem(i).cast("double"));
+    const margin = (c: number): Column => this.coefficientMatrix[c].reduce((s: Column, b, i) => (b === 0 ? s : s.plus(x[i].multiply(b))), F.lit(this.interceptVector[c]));
+    const tmp = (c: number) => `__lr_m${c}_${this.uid}`;
+    if (!this.isMultinomial) {
+      const m = F.col(tmp(0));
+      const p1 = F.lit(1).divide(F.lit(1).plus(F.exp(m.negate())));
+      return df.withColumn(tmp(0), margin(0))
+        .withColumn(p.rawPredictionCol, F.array(m.negate(), m).cast("array<double>"))
+        .withColumn(p.probabilityCol, F.array(F.lit(1).minus(p1), p1).cast("array<double>"))
+        .withColumn(p.predictionCol, F.when(p1.gt(p.threshold), 1).otherwise(0).cast("double"))
+        .drop(tmp(0));
+    }
+    const K = this.numClasses;
+    let out = df;
+    for (let c = 0; c < K; c++) out = out.withColumn(tmp(c), margin(c));
+    const ms = Array.from({ length: K }, (_, c) => F.col(tmp(c)));
+    const mx = `__lr_max_${this.uid}`, lse = `__lr_lse_${this.uid}`;
+    out = out.withColumn(mx, F.greatest(...ms)).withColumn(lse, F.col(mx).plus(F.log(ms.map((m) => F.exp(m.minus(F.col(mx)))).reduce((s, v) => s.plus(v)))));
+    let pred = F.when(ms[0].eq(F.col(mx)), 0.0);
+    for (let c = 1; c < K; c++) pred = pred.when(ms[c].eq(F.col(mx)), c);
+    return out
+      .withColumn(p.rawPredictionCol, F.array(...ms).cast("array<double>"))
+      .withColumn(p.probabilityCol, F.array(...ms.map((m) => F.exp(m.minus(F.col(lse))))).cast("array<double>"))
+      .withColumn(p.predictionCol, pred.otherwise(0.0).cast("double"))
+      .drop(...ms.map((_, c) => tmp(c)), mx, lse);
+  }
+
+  async save(path: string, options: { overwrite?: boolean } = {}): Promise<void> {
+    await saveModelDir(path, { className: "LogisticRegressionModel", uid: this.uid, params: this.params.toJSON(), data: { coefficientMatrix: this.coefficientMatrix, interceptVector: this.interceptVector, numClasses: this.numClasses, isMultinomial: this.isMultinomial } }, options.overwrite ?? false);
+  }
+  static async load(path: string): Promise<LogisticRegressionModel> {
+    const { uid, params, data } = await loadModelDir(path, "LogisticRegressionModel");
+    const dd = data as { coefficientMatrix: number[][]; interceptVector: number[]; numClasses: number; isMultinomial: boolean };
+    return new LogisticRegressionModel(params as Partial<LogisticRegressionParams>, dd.coefficientMatrix, dd.interceptVector, dd.numClasses, dd.isMultinomial, uid);
+  }
+}
+
+registerModel("LogisticRegressionModel", (path) => LogisticRegressionModel.load(path));

@@ -1,0 +1,141 @@
+/**
+ * Shared pieces of the estimators: training-column checks, the statistics-provider choice,
+ * a seeded PRNG, k-means++ seeding, and progress reporting.
+ */
+import type { DataFrame } from "../api/dataframe.js";
+import { F } from "../api/functions.js";
+import { AnalysisError, IllegalArgumentError, q } from "../errors.js";
+import { isNumericType, typeToString, type DataType } from "../plan/types.js";
+import type { StatsProvider, TrainingColumns } from "./stats/provider.js";
+import { SqlStatsProvider } from "./stats/sql-provider.js";
+
+/** What `onProgress` receives after each iteration of a long fit. */
+export interface FitProgress {
+  readonly estimator: string;
+  readonly iteration: number;
+  readonly objective: number;
+  readonly elapsedMs: number;
+}
+export type ProgressCallback = (p: FitProgress) => void;
+
+/** A small, fast, seeded PRNG (mulberry32): the same seed gives the same draws everywhere. */
+export function prng(seed: number): () => number {
+  let a = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Checks that `col` exists and is a vector (array of numbers) or numeric column; returns its type. */
+export async function checkFeatures(df: DataFrame, col: string, owner: string): Promise<DataType> {
+  const schema = await df.schema();
+  const f = schema.fields.find((x) => x.name.toLowerCase() === col.toLowerCase());
+  if (!f) {
+    throw new AnalysisError(`${owner}: the features column ${q(col)} does not exist. Columns: [${schema.fields.map((x) => q(x.name)).join(", ")}]. Build it with new VectorAssembler({ inputCols: [...], outputCol: ${JSON.stringify(col)} }).`, "UNRESOLVED_COLUMN");
+  }
+  const t = f.type;
+  if (typeof t === "object" && t.type === "array" && isNumericType(t.elementType)) return t;
+  throw new AnalysisError(`${owner}: the features column ${q(col)} has type ${typeToString(t)}, but a vector (array<double>) is needed. Build it with VectorAssembler.`, "DATATYPE_MISMATCH");
+}
+
+/** Checks a label or weight column exists and is numeric. */
+export async function checkNumericColumn(df: DataFrame, col: string, role: string, owner: string): Promise<void> {
+  const schema = await df.schema();
+  const f = schema.fields.find((x) => x.name.toLowerCase() === col.toLowerCase());
+  if (!f) throw new AnalysisError(`${owner}: the ${role} column ${q(col)} does not exist. Columns: [${schema.fields.map((x) => q(x.name)).join(", ")}].`, "UNRESOLVED_COLUMN");
+  if (!isNumericType(f.type) && f.type !== "boolean") throw new AnalysisError(`${owner}: the ${role} column ${q(col)} has type ${typeToString(f.type)}; it must be numeric.`, "DATATYPE_MISMATCH");
+}
+
+/** The vector length, checked to be the same on every row. */
+export async function featureDimension(df: DataFrame, col: string, owner: string): Promise<{ d: number; n: number }> {
+  const r = (await df.agg(F.min(F.size(col)).alias("lo"), F.max(F.size(col)).alias("hi"), F.count("*").alias("n")).collect())[0];
+  const n = Number(r["n"]);
+  if (n === 0) throw new IllegalArgumentError(`${owner}: the training data has no rows.`, "EMPTY_DATA");
+  const lo = Number(r["lo"]), hi = Number(r["hi"]);
+  if (r["lo"] === null || lo < 0) throw new IllegalArgumentError(`${owner}: the features column ${q(col)} has null vectors; drop those rows (df.na.drop()) or use VectorAssembler's handleInvalid.`, "NULL_FEATURES");
+  if (lo !== hi) throw new IllegalArgumentError(`${owner}: feature vectors in ${q(col)} have different lengths (${lo} to ${hi}); every row needs the same number of features.`, "FEATURE_LENGTH_MISMATCH");
+  if (lo === 0) throw new IllegalArgumentError(`${owner}: the feature vectors in ${q(col)} are empty.`, "EMPTY_FEATURES");
+  return { d: lo, n };
+}
+
+/** Which statistics provider a fit uses: "auto" prefers the in-process kernels when available. */
+export type ProviderChoice = "auto" | "sql" | "kernel";
+
+type KernelFactory = (df: DataFrame, cols: TrainingColumns, d: number, opts: { center: boolean; normalize: boolean }) => Promise<StatsProvider | null>;
+let kernelFactory: KernelFactory | null = null;
+/** @internal Installs the kernel provider (done by the kernels module when it loads). */
+export function setKernelProviderFactory(f: KernelFactory): void { kernelFactory = f; }
+
+/** Creates the provider for one fit. */
+export async function makeProvider(df: DataFrame, cols: TrainingColumns, d: number, choice: ProviderChoice, opts: { center?: boolean; normalize?: boolean } = {}): Promise<StatsProvider> {
+  const o = { center: opts.center ?? false, normalize: opts.normalize ?? false };
+  if (choice !== "sql" && kernelFactory && df.session.backendName === "duckdb") {
+    const p = await kernelFactory(df, cols, d, o);
+    if (p) return p;
+  }
+  if (choice === "kernel" && !(kernelFactory && df.session.backendName === "duckdb")) {
+    throw new IllegalArgumentError(`statsProvider "kernel" needs the embedded engine and the WebAssembly kernels; use "sql" or "auto".`, "KERNEL_UNAVAILABLE");
+  }
+  return SqlStatsProvider.create(df, cols, d, o);
+}
+
+/** Squared Euclidean distance. */
+export function sqdist(a: ArrayLike<number>, b: ArrayLike<number>): number { let s = 0; for (let i = 0; i < a.length; i++) { const t = a[i] - b[i]; s += t * t; } return s; }
+
+/**
+ * k-means++ seeding over (weighted) points: the first centre uniformly, each next one with
+ * probability proportional to weight × squared distance to the nearest chosen centre.
+ */
+export function kmeansPlusPlus(points: readonly (readonly number[])[], weights: readonly number[] | null, k: number, rand: () => number): number[][] {
+  const n = points.length;
+  const w = (i: number) => (weights ? weights[i] : 1);
+  const centers: number[][] = [];
+  let total = 0;
+  for (let i = 0; i < n; i++) total += w(i);
+  let r = rand() * total, first = 0;
+  for (; first < n - 1; first++) { r -= w(first); if (r <= 0) break; }
+  centers.push([...points[first]]);
+  const best = points.map((p) => sqdist(p, centers[0]));
+  while (centers.length < k) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += w(i) * best[i];
+    let pick = -1;
+    if (sum > 0) {
+      let t = rand() * sum;
+      for (let i = 0; i < n; i++) { t -= w(i) * best[i]; if (t <= 0 && w(i) * best[i] > 0) { pick = i; break; } }
+      if (pick < 0) for (let i = n - 1; i >= 0; i--) if (w(i) * best[i] > 0) { pick = i; break; }
+    }
+    if (pick < 0) pick = Math.floor(rand() * n);
+    centers.push([...points[pick]]);
+    for (let i = 0; i < n; i++) best[i] = Math.min(best[i], sqdist(points[i], centers[centers.length - 1]));
+  }
+  return centers;
+}
+
+/** Lloyd iterations on in-memory weighted points (used to refine seeds on a sample). */
+export function localLloyd(points: readonly (readonly number[])[], weights: readonly number[] | null, centers: number[][], iterations: number): number[][] {
+  const d = centers[0].length;
+  let cur = centers.map((c) => [...c]);
+  for (let it = 0; it < iterations; it++) {
+    const sums = cur.map(() => new Array<number>(d).fill(0));
+    const cnt = new Array<number>(cur.length).fill(0);
+    points.forEach((p, i) => {
+      let bj = 0, bd = Infinity;
+      cur.forEach((c, j) => { const dd = sqdist(p, c); if (dd < bd) { bd = dd; bj = j; } });
+      const w = weights ? weights[i] : 1;
+      cnt[bj] += w;
+      for (let a = 0; a < d; a++) sums[bj][a] += w * p[a];
+    });
+    cur = cur.map((c, j) => (cnt[j] > 0 ? sums[j].map((s) => s / cnt[j]) : c));
+  }
+  return cur;
+}
+
+/** Sorts rows lexicographically so a sample's order never depends on the engine's scan order. */
+export function sortRows(rows: number[][]): number[][] {
+  return rows.sort((a, b) => { for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i]; return 0; });
+}

@@ -1,0 +1,111 @@
+/**
+ * Shared training of the linear models (least squares, binomial and multinomial logistic
+ * regression): Spark's objective, solved in standardized space, by the optimizer the `solver`
+ * param names. Objective:
+ *   (1/Σw)·Σ w·loss(β) + regParam·[ (1−α)/2·Σ p_j² + α·Σ |p_j| ],   α = elasticNetParam,
+ * with p_j = β_j·std_j when `standardization` is true (penalty on standardized coefficients,
+ * Spark's default) and p_j = β_j otherwise. Intercepts are never penalised.
+ */
+import { IllegalArgumentError } from "../../errors.js";
+import { GradientDescent, LBFGS, OWLQN, StochasticGradientDescent, type DiffFunction, type OptimizeResult, type Optimizer } from "../optim/index.js";
+import type { StatsProvider, SummaryStats } from "../stats/provider.js";
+import type { ProgressCallback } from "../common.js";
+
+export type GlmKind = "squared" | "binomial" | "multinomial";
+export type Solver = "auto" | "normal" | "lbfgs" | "l-bfgs" | "gd" | "sgd";
+
+export interface GlmOptions {
+  readonly kind: GlmKind;
+  readonly d: number;
+  /** Classes (multinomial), else 1. */
+  readonly K: number;
+  readonly fitIntercept: boolean;
+  readonly standardization: boolean;
+  readonly regParam: number;
+  readonly elasticNetParam: number;
+  readonly solver: Solver;
+  readonly maxIter: number;
+  readonly tol: number;
+  readonly stepSize: number;
+  readonly miniBatchFraction: number;
+  readonly seed: number;
+  readonly onProgress: ProgressCallback | null;
+  readonly estimator: string;
+  readonly initialIntercepts?: readonly number[];
+  /**
+   * Divides the L2 term (Spark's least squares standardizes the label, so its L2 penalty is
+   * regParam·(1−α)/(2·σ_y)·‖b‖² with σ_y the label's standard deviation).
+   */
+  readonly l2Divisor?: number;
+}
+
+export interface GlmResult {
+  /** Coefficients in the original feature space, K×d class-major (K = 1 except multinomial). */
+  readonly beta: Float64Array;
+  readonly intercepts: Float64Array;
+  readonly objectiveHistory: readonly number[];
+  readonly iterations: number;
+  readonly converged: boolean;
+  readonly solver: string;
+}
+
+/** Minimises the objective with a first-order solver over data passes. */
+export async function trainGlm(provider: StatsProvider, summary: SummaryStats, o: GlmOptions): Promise<GlmResult> {
+  const { d, K } = o;
+  const std = Array.from(summary.variance, (v) => Math.sqrt(v));
+  // Columns with zero variance get a zero coefficient (as in Spark): scale 0 keeps them at 0.
+  const scale = std.map((s) => (s > 0 ? 1 / s : 0));
+  const nb = K * d;
+  const nParams = nb + (o.fitIntercept ? K : 0);
+  const l2 = (o.regParam * (1 - o.elasticNetParam)) / (o.l2Divisor && o.l2Divisor > 0 ? o.l2Divisor : 1);
+  const l1 = o.regParam * o.elasticNetParam;
+  // Penalty weights per standardized coefficient b_j (β_j = b_j·scale_j).
+  const penScale = (j: number) => (o.standardization ? 1 : scale[j % d]);
+  const t0 = performance.now();
+
+  const toBeta = (x: Float64Array) => {
+    const beta = new Float64Array(nb);
+    for (let i = 0; i < nb; i++) beta[i] = x[i] * scale[i % d];
+    const icpt = new Float64Array(K);
+    if (o.fitIntercept) for (let c = 0; c < K; c++) icpt[c] = x[nb + c];
+    return { beta, icpt };
+  };
+  const fn: DiffFunction = async (x, batch) => {
+    const { beta, icpt } = toBeta(x);
+    const s = o.kind === "squared" ? await provider.squared(beta, icpt[0], batch)
+      : o.kind === "binomial" ? await provider.binomial(beta, icpt[0], batch)
+      : await provider.multinomial(beta, icpt, batch);
+    const sw = s.weightSum > 0 ? s.weightSum : 1;
+    let f = s.loss / sw;
+    const g = new Float64Array(nParams);
+    for (let i = 0; i < nb; i++) g[i] = (s.grad[i] / sw) * scale[i % d];
+    if (o.fitIntercept) for (let c = 0; c < K; c++) g[nb + c] = s.grad[nb + c] / sw;
+    if (l2 > 0) {
+      for (let i = 0; i < nb; i++) {
+        const p = x[i] * penScale(i);
+        f += 0.5 * l2 * p * p;
+        g[i] += l2 * p * penScale(i);
+      }
+    }
+    return { f, g };
+  };
+  const l1w = new Float64Array(nParams);
+  for (let i = 0; i < nb; i++) l1w[i] = l1 * penScale(i) * (scale[i % d] === 0 ? 0 : 1);
+
+  const x0 = new Float64Array(nParams);
+  if (o.fitIntercept && o.initialIntercepts) for (let c = 0; c < K; c++) x0[nb + c] = o.initialIntercepts[c];
+  const onIteration = (it: number, f: number) => o.onProgress?.({ estimator: o.estimator, iteration: it, objective: f, elapsedMs: performance.now() - t0 });
+  const base = { maxIter: o.maxIter, tol: o.tol, onIteration };
+  let solver = o.solver === "l-bfgs" ? "lbfgs" : o.solver;
+  if (solver === "auto" || solver === "normal") solver = "lbfgs";
+  let opt: Optimizer;
+  switch (solver) {
+    case "lbfgs": opt = l1 > 0 ? new OWLQN({ ...base, l1: l1w }) : new LBFGS(base); break;
+    case "gd": opt = new GradientDescent({ ...base, stepSize: o.stepSize, l1: l1 > 0 ? l1w : undefined }); break;
+    case "sgd": opt = new StochasticGradientDescent({ ...base, stepSize: o.stepSize, miniBatchFraction: o.miniBatchFraction, seed: o.seed, l1: l1 > 0 ? l1w : undefined }); break;
+    default: throw new IllegalArgumentError(`${o.estimator}: unknown solver ${JSON.stringify(o.solver)}.`, "INVALID_PARAM");
+  }
+  const r: OptimizeResult = await opt.minimize(fn, x0);
+  const { beta, icpt } = toBeta(r.x);
+  return { beta, intercepts: icpt, objectiveHistory: r.objectiveHistory, iterations: r.iterations, converged: r.converged, solver: opt.name };
+}

@@ -1,0 +1,192 @@
+/**
+ * Linear regression (least squares with optional elastic-net regularization). The normal solver
+ * needs one pass (X'WX by the statistics provider) and gives standard errors, t and p values;
+ * the iterative solvers (L-BFGS / OWL-QN, gradient descent, mini-batch SGD) make one pass per
+ * objective evaluation.
+ */
+import type { DataFrame } from "../../api/dataframe.js";
+import { F } from "../../api/functions.js";
+import type { Column } from "../../api/column.js";
+import { IllegalArgumentError } from "../../errors.js";
+import { Estimator, Model } from "../base/estimator.js";
+import { ge, gt, inRange, type ParamTable } from "../base/params.js";
+import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
+import { invertSPD, solveSPD, zeros, type Matrix } from "../linalg/dense.js";
+import { tTestPValue } from "../linalg/special.js";
+import { checkFeatures, checkNumericColumn, featureDimension, makeProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { trainGlm, type Solver } from "./glm.js";
+import { regressionMetrics } from "./regression-metrics.js";
+
+export interface LinearRegressionParams {
+  featuresCol: string; labelCol: string; predictionCol: string; weightCol: string | null;
+  maxIter: number; regParam: number; elasticNetParam: number; tol: number; fitIntercept: boolean; standardization: boolean;
+  solver: Solver; stepSize: number; miniBatchFraction: number; seed: number;
+  statsProvider: ProviderChoice; onProgress: ProgressCallback | null;
+}
+
+const PARAMS: ParamTable = [
+  { name: "featuresCol", type: "string", default: "features", doc: "Vector column of features." },
+  { name: "labelCol", type: "string", default: "label", doc: "Numeric label column." },
+  { name: "predictionCol", type: "string", default: "prediction", doc: "Output column of predictions." },
+  { name: "weightCol", type: "string?", default: null, doc: "Optional column of non-negative row weights." },
+  { name: "maxIter", type: "int", default: 100, doc: "Maximum iterations of the iterative solvers.", check: ge(0) },
+  { name: "regParam", type: "float", default: 0, doc: "Regularization strength λ.", check: ge(0) },
+  { name: "elasticNetParam", type: "float", default: 0, doc: "Elastic-net mixing α in [0, 1]: 0 is L2 (ridge), 1 is L1 (lasso).", check: inRange(0, 1) },
+  { name: "tol", type: "float", default: 1e-6, doc: "Iterative solvers stop when the objective's relative change is below tol (SGD: when the solution moves less than tol·max(‖x‖, 1)).", check: ge(0) },
+  { name: "fitIntercept", type: "boolean", default: true, doc: "Whether to fit an intercept (never regularized)." },
+  { name: "standardization", type: "boolean", default: true, doc: "Penalise standardized coefficients (β_j·std_j) rather than raw ones; without regularization the fit is the same either way." },
+  { name: "solver", type: "string", default: "auto", values: ["auto", "normal", "lbfgs", "l-bfgs", "gd", "sgd"], doc: "auto: normal equations when there is no L1 term and at most 4096 features, else L-BFGS (OWL-QN with L1); normal; lbfgs; gd (gradient descent with backtracking, proximal for L1); sgd (mini-batch)." },
+  { name: "stepSize", type: "float", default: 1.0, doc: "Initial step of gd, and the step of sgd (decayed as stepSize/√t).", check: gt(0) },
+  { name: "miniBatchFraction", type: "float", default: 1.0, doc: "Fraction of rows per sgd step.", check: (v) => (typeof v === "number" && v > 0 && v <= 1 ? null : "must be in (0, 1]") },
+  { name: "seed", type: "int", default: 42, doc: "Seed of sgd's mini-batch draws." },
+  { name: "statsProvider", type: "string", default: "auto", values: ["auto", "sql", "kernel"], doc: "Where the data passes run (see GaussianMixture)." },
+  { name: "onProgress", type: "function?", default: null, doc: "Called after each iteration with { iteration, objective, elapsedMs }." },
+];
+
+/** What training measured. */
+export class LinearRegressionTrainingSummary {
+  constructor(
+    readonly r2: number, readonly r2adj: number, readonly rootMeanSquaredError: number, readonly meanSquaredError: number,
+    readonly meanAbsoluteError: number, readonly explainedVariance: number, readonly numInstances: number, readonly degreesOfFreedom: number,
+    readonly objectiveHistory: readonly number[], readonly totalIterations: number, readonly solver: string, readonly statsProvider: string,
+    private readonly inference: { se: number[]; t: number[]; p: number[] } | null,
+  ) {}
+  private need(): { se: number[]; t: number[]; p: number[] } {
+    if (!this.inference) throw new IllegalArgumentError("Standard errors, t values and p values are only available for solver \"normal\" (or \"auto\" choosing it) without regularization (regParam = 0).", "NO_INFERENCE");
+    return this.inference;
+  }
+  /** Standard errors of the coefficients, then of the intercept (Spark's order). */
+  get coefficientStandardErrors(): number[] { return this.need().se; }
+  /** t statistics, same order. */
+  get tValues(): number[] { return this.need().t; }
+  /** Two-sided p values, same order. */
+  get pValues(): number[] { return this.need().p; }
+}
+
+/**
+ * Linear regression.
+ * @example
+ * const model = await new LinearRegression({ regParam: 0.1, elasticNetParam: 0.5 }).fit(train);
+ * model.coefficients; model.intercept; model.summary.r2;
+ */
+export class LinearRegression extends Estimator<LinearRegressionModel> {
+  static readonly paramTable = PARAMS;
+  constructor(params: Partial<LinearRegressionParams> = {}) { super(PARAMS, params as Record<string, unknown>); }
+  copy(overrides: Partial<LinearRegressionParams> = {}): LinearRegression { return new LinearRegression({ ...(this.getParams() as Partial<LinearRegressionParams>), ...overrides }); }
+
+  async fit(df: DataFrame): Promise<LinearRegressionModel> {
+    this.params.validate();
+    const p = this.getParams() as unknown as LinearRegressionParams;
+    const t0 = performance.now();
+    await checkFeatures(df, p.featuresCol, "LinearRegression");
+    await checkNumericColumn(df, p.labelCol, "label", "LinearRegression");
+    if (p.weightCol) await checkNumericColumn(df, p.weightCol, "weight", "LinearRegression");
+    const { d } = await featureDimension(df, p.featuresCol, "LinearRegression");
+    const provider = await makeProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, d, p.statsProvider);
+    try {
+      const summary = await provider.summary();
+      if (summary.invalidRows > 0) throw new IllegalArgumentError(`LinearRegression: ${summary.invalidRows} rows have null or NaN features; drop or impute them first.`, "INVALID_FEATURES");
+      if (summary.nullLabels > 0) throw new IllegalArgumentError(`LinearRegression: ${summary.nullLabels} rows have a null label in ${JSON.stringify(p.labelCol)}; drop them first.`, "NULL_LABEL");
+      const l1 = p.regParam * p.elasticNetParam;
+      const useNormal = p.solver === "normal" || (p.solver === "auto" && l1 === 0 && d <= 4096);
+      if (p.solver === "normal" && l1 > 0) throw new IllegalArgumentError("LinearRegression: solver \"normal\" cannot handle an L1 term (elasticNetParam > 0 with regParam > 0); use solver \"auto\" or \"lbfgs\".", "INVALID_PARAM");
+      let beta: number[], intercept: number, history: number[] = [], iterations = 0, solver: string;
+      let inference: { se: number[]; t: number[]; p: number[] } | null = null;
+      let covInv: Matrix | null = null;
+      if (useNormal) {
+        const g = await provider.gram();
+        const std = Array.from(summary.variance, (v) => Math.sqrt(v));
+        const W = g.weightSum;
+        const xbar = Array.from(g.sumX, (v) => v / W), ybar = g.sumY / W;
+        const live = std.map((s, j) => (p.fitIntercept ? s > 0 : s > 0 || xbar[j] !== 0));
+        const idx = live.map((l, j) => (l ? j : -1)).filter((j) => j >= 0);
+        // Spark's normal solver divides the L2 term by the label's population standard deviation.
+        const sy = Math.sqrt(summary.labelVariancePop);
+        const l2 = (p.regParam * (1 - p.elasticNetParam)) / (sy > 0 ? sy : 1);
+        const A: Matrix = idx.map((a) => idx.map((b) => (p.fitIntercept ? g.xtx[a * d + b] - W * xbar[a] * xbar[b] : g.xtx[a * d + b]) / W));
+        const rhs = idx.map((a) => (p.fitIntercept ? g.xty[a] - W * xbar[a] * ybar : g.xty[a]) / W);
+        idx.forEach((a, i) => { A[i][i] += l2 * (p.standardization ? std[a] * std[a] : 1); });
+        const sol = idx.length ? solveSPD(A, rhs, "the normal equations of LinearRegression") : [];
+        beta = new Array<number>(d).fill(0);
+        idx.forEach((a, i) => { beta[a] = sol[i]; });
+        intercept = p.fitIntercept ? ybar - beta.reduce((s, b, j) => s + b * xbar[j], 0) : 0;
+        solver = "normal";
+        if (p.regParam === 0) {
+          // (X'WX)⁻¹ over the columns that entered the solve, with the intercept column last.
+          const m = idx.length + (p.fitIntercept ? 1 : 0);
+          const full: Matrix = zeros(m, m);
+          idx.forEach((a, i) => idx.forEach((b, k) => { full[i][k] = g.xtx[a * d + b]; }));
+          if (p.fitIntercept) { idx.forEach((a, i) => { full[i][m - 1] = g.sumX[a]; full[m - 1][i] = g.sumX[a]; }); full[m - 1][m - 1] = W; }
+          covInv = invertSPD(full, "X'WX for the standard errors");
+          void covInv;
+          inference = { se: [], t: [], p: [] };
+          const placeholder = { idx, m };
+          Object.assign(inference, { placeholder });
+        }
+      } else {
+        const r = await trainGlm(provider, summary, {
+          kind: "squared", d, K: 1, fitIntercept: p.fitIntercept, standardization: p.standardization, regParam: p.regParam, elasticNetParam: p.elasticNetParam,
+          solver: p.solver, maxIter: p.maxIter, tol: p.tol, stepSize: p.stepSize, miniBatchFraction: p.miniBatchFraction, seed: p.seed, onProgress: p.onProgress,
+          estimator: "LinearRegression", initialIntercepts: [summary.labelMean],
+          l2Divisor: Math.sqrt(summary.labelVariance),
+        });
+        beta = Array.from(r.beta); intercept = r.intercepts[0]; history = [...r.objectiveHistory]; iterations = r.iterations; solver = r.solver;
+      }
+      const model = new LinearRegressionModel({ ...p, onProgress: null }, beta, intercept, this.uid);
+      const met = await regressionMetrics(model.transform(df), p.labelCol, p.predictionCol, p.weightCol, !p.fitIntercept);
+      const icptDof = p.fitIntercept ? 1 : 0;
+      const dof = met.count - d - icptDof;
+      if (inference && covInv) {
+        const { idx, m } = (inference as unknown as { placeholder: { idx: number[]; m: number } }).placeholder;
+        const sigma2 = (met.meanSquaredError * met.weightSum) / dof;
+        const se = new Array<number>(d).fill(NaN);
+        idx.forEach((a, i) => { se[a] = Math.sqrt(covInv![i][i] * sigma2); });
+        const all = [...se, ...(p.fitIntercept ? [Math.sqrt(covInv[m - 1][m - 1] * sigma2)] : [])];
+        const est = [...beta, ...(p.fitIntercept ? [intercept] : [])];
+        const t = est.map((b, i) => b / all[i]);
+        inference = { se: all, t, p: t.map((v) => tTestPValue(v, dof)) };
+      } else inference = null;
+      const r2adj = 1 - ((1 - met.r2) * (met.count - icptDof)) / dof;
+      if (useNormal) { history = [0.5 * met.meanSquaredError]; }
+      model.summary = new LinearRegressionTrainingSummary(met.r2, r2adj, met.rootMeanSquaredError, met.meanSquaredError, met.meanAbsoluteError, met.explainedVariance,
+        met.count, dof, history, iterations, solver, provider.name, inference);
+      p.onProgress?.({ estimator: "LinearRegression", iteration: iterations, objective: 0.5 * met.meanSquaredError, elapsedMs: performance.now() - t0 });
+      return model;
+    } finally {
+      await provider.close();
+    }
+  }
+}
+
+/** Predicts with a fitted linear model: `prediction = coefficients · features + intercept`. */
+export class LinearRegressionModel extends Model {
+  summary: LinearRegressionTrainingSummary | null = null;
+  constructor(params: Partial<LinearRegressionParams>, readonly coefficients: number[], readonly intercept: number, uid?: string) {
+    super(PARAMS, { ...params, onProgress: null } as Record<string, unknown>, uid);
+  }
+  copy(overrides: Partial<LinearRegressionParams> = {}): LinearRegressionModel {
+    const m = new LinearRegressionModel({ ...(this.getParams() as Partial<LinearRegressionParams>), ...overrides }, this.coefficients, this.intercept, this.uid);
+    m.summary = this.summary;
+    return m;
+  }
+  get numFeatures(): number { return this.coefficients.length; }
+  /** The prediction for one feature vector. */
+  predict(x: readonly number[]): number { return this.coefficients.reduce((s, b, i) => s + b * x[i], this.intercept); }
+  /** Adds `predictionCol`; lazy. */
+  transform(df: DataFrame): DataFrame {
+    const p = this.getParams() as unknown as LinearRegressionParams;
+    const f = F.col(p.featuresCol);
+    const terms: Column[] = this.coefficients.map((b, i) => f.getItem(i).cast("double").multiply(b));
+    return df.withColumn(p.predictionCol, terms.reduce((s, t) => s.plus(t), F.lit(this.intercept)));
+  }
+  async save(path: string, options: { overwrite?: boolean } = {}): Promise<void> {
+    await saveModelDir(path, { className: "LinearRegressionModel", uid: this.uid, params: this.params.toJSON(), data: { coefficients: this.coefficients, intercept: this.intercept } }, options.overwrite ?? false);
+  }
+  static async load(path: string): Promise<LinearRegressionModel> {
+    const { uid, params, data } = await loadModelDir(path, "LinearRegressionModel");
+    const dd = data as { coefficients: number[]; intercept: number };
+    return new LinearRegressionModel(params as Partial<LinearRegressionParams>, dd.coefficients, dd.intercept, uid);
+  }
+}
+
+registerModel("LinearRegressionModel", (path) => LinearRegressionModel.load(path));

@@ -1,0 +1,179 @@
+/**
+ * The algorithms against reference values: scikit-learn and Spark ML results produced by
+ * test/ml/fixtures/gen_algorithms.py (same data, same initialisation), and closed forms.
+ */
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Session, F, type DataFrame } from "quarry";
+import { GaussianMixture, KMeans, LinearRegression, LogisticRegression } from "quarry/ml";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+// Fixtures live in the source tree (test/ml/fixtures), two levels above build/test/ml.
+const fixtureDir = path.resolve(here, "../../../test/ml/fixtures");
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const fixture = (name: string): any => JSON.parse(fs.readFileSync(path.join(fixtureDir, name), "utf8"));
+
+/** |a − b| <= tol·max(1, |b|): relative for large values, absolute near zero. */
+function close(actual: number, expected: number, tol: number, what: string): void {
+  assert.ok(Number.isFinite(actual), `${what}: got ${actual}`);
+  const err = Math.abs(actual - expected) / Math.max(1, Math.abs(expected));
+  assert.ok(err <= tol, `${what}: got ${actual}, expected ${expected} (relative error ${err.toExponential(2)} > ${tol})`);
+}
+function closeAll(actual: readonly number[], expected: readonly number[], tol: number, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  actual.forEach((v, i) => close(v, expected[i], tol, `${what}[${i}]`));
+}
+
+function frame(spark: Session, X: number[][], y?: number[], w?: number[]): DataFrame {
+  const rows = X.map((x, i) => ({ features: x, ...(y ? { label: y[i] } : {}), ...(w ? { w: w[i] } : {}) }));
+  return spark.createDataFrame(rows, `features ARRAY<DOUBLE>${y ? ", label DOUBLE" : ""}${w ? ", w DOUBLE" : ""}`);
+}
+
+describe("ML algorithms match scikit-learn and Spark", () => {
+  let spark: Session;
+  before(async () => { spark = await Session.builder().appName("ml-algorithms").create(); });
+  after(async () => { await spark.stop(); });
+
+  for (const name of ["gmm_separated.json", "gmm_overlap.json", "gmm_degenerate.json"]) {
+    it(`GaussianMixture EM follows scikit-learn on ${name}`, async () => {
+      const fx = fixture(name);
+      const df = frame(spark, fx.X);
+      const init = { weights: fx.init.weights_init, means: fx.init.means_init, covs: fx.init.covs_init };
+      const gm = new GaussianMixture({ k: fx.k, initialModel: init, maxIter: fx.params.max_iter, tol: fx.params.tol * fx.n, regCovar: fx.params.reg_covar, statsProvider: "sql" });
+      const model = await gm.fit(df);
+      const e = fx.expected;
+      assert.equal(model.summary!.numIter, e.n_iter);
+      close(model.summary!.logLikelihood, e.lower_bound_total, 1e-6, "logLikelihood");
+      closeAll(model.weights, e.weights, 1e-6, "weights");
+      model.gaussians.forEach((g, j) => {
+        closeAll(g.mean, e.means[j], 1e-6, `mean ${j}`);
+        g.cov.forEach((row, a) => closeAll(row, e.covariances[j][a], 1e-6, `cov ${j}[${a}]`));
+      });
+      assert.deepEqual([...model.summary!.clusterSizes], e.cluster_sizes);
+      // Iteration by iteration: exactly m EM steps from the same start.
+      for (const step of fx.steps) {
+        const m = await gm.copy({ maxIter: step.max_iter, tol: 0 }).fit(df);
+        closeAll(m.weights, step.weights, 1e-8, `weights after ${step.max_iter} iterations`);
+        m.gaussians.forEach((g, j) => closeAll(g.mean, step.means[j], 1e-8, `mean ${j} after ${step.max_iter} iterations`));
+        close(m.summary!.logLikelihood, step.lower_bound_total, 1e-8, `log-likelihood of iteration ${step.max_iter}`);
+      }
+      // Probabilities of the first rows.
+      const probs = (await model.transform(df).select("probability").limit(20).collect()).map((r) => r["probability"] as number[]);
+      probs.forEach((p, i) => closeAll(p, e.proba_head[i], 1e-6, `probability of row ${i}`));
+    });
+  }
+
+  it("GaussianMixture does not produce NaN when a component collapses", async () => {
+    // 50 identical points plus a spread cluster: one component sits on a single point.
+    const X = [...Array.from({ length: 50 }, () => [1, 1]), ...Array.from({ length: 50 }, (_, i) => [5 + Math.sin(i), 5 + Math.cos(3 * i)])];
+    const m = await new GaussianMixture({ k: 2, seed: 3, maxIter: 50 }).fit(frame(spark, X));
+    for (const g of m.gaussians) for (const v of [...g.mean, ...g.cov.flat()]) assert.ok(Number.isFinite(v));
+    assert.ok(Number.isFinite(m.summary!.logLikelihood));
+  });
+
+  for (const name of ["kmeans_blobs.json", "kmeans_overlap.json"]) {
+    it(`KMeans Lloyd iterations follow Spark's rules on ${name}`, async () => {
+      const fx = fixture(name);
+      const df = frame(spark, fx.X);
+      const s = fx.spark_semantics[0];
+      const km = new KMeans({ k: fx.k, initialModel: { clusterCenters: fx.init }, tol: s.tol, maxIter: s.maxIter, statsProvider: "sql" });
+      const model = await km.fit(df);
+      assert.equal(model.summary!.numIter, s.numIter);
+      close(model.summary!.trainingCost, s.trainingCost, 1e-9, "trainingCost");
+      model.clusterCenters.forEach((c, j) => closeAll(c, s.centers[j], 1e-9, `centre ${j}`));
+      const one = await km.copy({ maxIter: 1, tol: 0 }).fit(df);
+      one.clusterCenters.forEach((c, j) => closeAll(c, fx.steps[0].centers[j], 1e-9, `centre ${j} after one iteration`));
+      close(one.summary!.trainingCost, fx.steps[0].training_cost_spark, 1e-9, "trainingCost after one iteration");
+    });
+  }
+
+  it("LinearRegression (normal equations) matches OLS, its standard errors and p values", async () => {
+    const fx = fixture("linreg_ols.json");
+    for (const c of fx.cases) {
+      const model = await new LinearRegression({ ...c.spark_params, solver: "normal" }).fit(frame(spark, fx.X, fx.y));
+      const e = c.expected;
+      closeAll(model.coefficients, e.coefficients, 1e-9, `${c.name} coefficients`);
+      close(model.intercept, e.intercept, 1e-9, `${c.name} intercept`);
+      const s = model.summary!;
+      close(s.r2, e.r2_spark, 1e-9, "r2"); close(s.r2adj, e.r2adj_spark, 1e-9, "r2adj");
+      close(s.meanSquaredError, e.meanSquaredError, 1e-9, "mse"); close(s.rootMeanSquaredError, e.rootMeanSquaredError, 1e-9, "rmse");
+      close(s.meanAbsoluteError, e.meanAbsoluteError, 1e-9, "mae"); close(s.explainedVariance, e.explainedVariance_spark, 1e-9, "explainedVariance");
+      assert.equal(s.degreesOfFreedom, e.degreesOfFreedom);
+      closeAll(s.coefficientStandardErrors, e.coefficientStandardErrors, 1e-8, "standard errors");
+      closeAll(s.tValues, e.tValues, 1e-8, "t values");
+      closeAll(s.pValues, e.pValues, 1e-8, "p values");
+    }
+  });
+
+  it("LinearRegression with weights, and every solver, reaches the same optimum", async () => {
+    const fx = fixture("linreg_weighted.json");
+    for (const c of fx.cases) {
+      for (const solver of ["normal", "lbfgs"] as const) {
+        if (solver === "normal" && c.spark_params.elasticNetParam > 0 && c.spark_params.regParam > 0) continue;
+        const model = await new LinearRegression({ ...c.spark_params, weightCol: "w", solver, tol: 1e-14, maxIter: 1000 }).fit(frame(spark, fx.X, fx.y, fx.w));
+        const e = c.expected_by_solver?.[solver === "lbfgs" ? "l-bfgs" : "normal"] ?? c.expected;
+        closeAll(model.coefficients, e.coefficients, 1e-6, `${c.name}/${solver} coefficients`);
+        close(model.intercept, e.intercept, 1e-6, `${c.name}/${solver} intercept`);
+      }
+    }
+  });
+
+  it("LinearRegression regularization follows Spark's objective (ridge, lasso, elastic net)", async () => {
+    const fx = fixture("linreg_regularized.json");
+    const df = frame(spark, fx.X, fx.y);
+    for (const c of fx.cases) {
+      for (const solver of ["normal", "l-bfgs"] as const) {
+        const e = c.expected_by_solver[solver];
+        if (!e || (solver === "normal" && c.spark_params.elasticNetParam > 0)) continue;
+        const model = await new LinearRegression({ ...c.spark_params, solver: solver === "l-bfgs" ? "lbfgs" : "normal", tol: 1e-14, maxIter: 2000 }).fit(df);
+        closeAll(model.coefficients, e.coefficients, 1e-6, `${c.name}/${solver} coefficients`);
+        close(model.intercept, e.intercept, 1e-6, `${c.name}/${solver} intercept`);
+      }
+    }
+    // Gradient descent and mini-batch SGD head for the same optimum (looser: first-order methods).
+    const ridge = fx.cases.find((c: { name: string }) => c.name === "ridge");
+    const gd = await new LinearRegression({ ...ridge.spark_params, solver: "gd", maxIter: 3000, tol: 1e-12 }).fit(df);
+    closeAll(gd.coefficients, ridge.expected_by_solver["l-bfgs"].coefficients, 1e-3, "gd coefficients");
+  });
+
+  it("LogisticRegression (binomial) matches the exact optimum of Spark's objective", async () => {
+    const fx = fixture("logreg_binomial.json");
+    for (const c of fx.cases) {
+      const df = frame(spark, fx.X, fx.y, fx.w);
+      const model = await new LogisticRegression({ ...c.spark_params, tol: 1e-14, maxIter: 1000 }).fit(df);
+      const e = c.expected;
+      closeAll(model.coefficients, e.coefficients, 1e-6, `${c.name} coefficients`);
+      close(model.intercept, e.intercept, 1e-6, `${c.name} intercept`);
+      close(model.summary!.accuracy, e.accuracy, 1e-12, `${c.name} accuracy`);
+      close(model.summary!.areaUnderROC!, e.areaUnderROC, 1e-9, `${c.name} areaUnderROC`);
+      const probs = (await model.transform(df).select("probability").limit(20).collect()).map((r) => (r["probability"] as number[])[1]);
+      closeAll(probs, e.probability_head, 1e-6, `${c.name} probabilities`);
+    }
+  });
+
+  it("LogisticRegression (multinomial) matches scikit-learn's probabilities", async () => {
+    const fx = fixture("logreg_multinomial.json");
+    const df = frame(spark, fx.X, fx.y);
+    for (const c of fx.cases) {
+      const model = await new LogisticRegression({ ...c.spark_params, tol: 1e-14, maxIter: 2000 }).fit(df);
+      const e = c.expected;
+      const probs = (await model.transform(df).select("probability").limit(20).collect()).map((r) => r["probability"] as number[]);
+      probs.forEach((p, i) => closeAll(p, e.probability_head[i], 1e-6, `${c.name} probability row ${i}`));
+      const diff = model.coefficientMatrix.map((row) => row.map((v, j) => v - model.coefficientMatrix[0][j]));
+      diff.forEach((row, k) => closeAll(row, e.coefficient_diff_vs_class0[k], 1e-5, `${c.name} coefficient differences, class ${k}`));
+      close(model.summary!.accuracy, e.accuracy, 1e-12, "accuracy");
+    }
+  });
+
+  it("fits on a features column built with F.array, and rejects bad input clearly", async () => {
+    const df = spark.createDataFrame([{ a: 1, b: 2, y: 0 }, { a: 2, b: 1, y: 1 }, { a: 3, b: 3, y: 2 }]).withColumn("features", F.array("a", "b").cast("array<double>"));
+    await assert.rejects(new KMeans({ k: 5 }).fit(df), /larger than the number of rows/);
+    await assert.rejects(new LogisticRegression({ family: "binomial", labelCol: "y" }).fit(df), /labels 0 and 1/);
+    await assert.rejects(new KMeans({ featuresCol: "nope" }).fit(df), /`nope` does not exist/);
+    await assert.rejects(new KMeans({ featuresCol: "a" }).fit(df), /vector/);
+    await assert.rejects(new GaussianMixture({ k: 1 }).fit(df), /k must be > 1/);
+  });
+});
