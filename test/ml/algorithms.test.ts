@@ -13,7 +13,6 @@ import { GaussianMixture, KMeans, LinearRegression, LogisticRegression } from "q
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Fixtures live in the source tree (test/ml/fixtures), two levels above build/test/ml.
 const fixtureDir = path.resolve(here, "../../../test/ml/fixtures");
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const fixture = (name: string): any => JSON.parse(fs.readFileSync(path.join(fixtureDir, name), "utf8"));
 
 /** |a − b| <= tol·max(1, |b|): relative for large values, absolute near zero. */

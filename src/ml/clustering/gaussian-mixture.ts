@@ -8,7 +8,7 @@ import { F } from "../../api/functions.js";
 import type { Column } from "../../api/column.js";
 import { ExecutionError, IllegalArgumentError } from "../../errors.js";
 import { Estimator, Model } from "../base/estimator.js";
-import { ge, gt, type ParamTable } from "../base/params.js";
+import { ge, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
 import { cholesky, invertLower, logDiagSum, zeros, type Matrix } from "../linalg/dense.js";
 import { gmmPrecompute, type GmmPrecomputed, type StatsProvider } from "../stats/provider.js";

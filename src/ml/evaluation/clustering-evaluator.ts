@@ -137,7 +137,7 @@ export class ClusteringEvaluator extends Evaluator {
     const scored = input
       .withColumns(Object.fromEntries(dist.map((e, j) => [`d${j}`, e])))
       .withColumn("own", cases((j) => F.lit(clusters[j].N)))
-      .withColumn("rest", cases((j) => F.col("own").minus(w)))
+      .withColumn("rest", cases((_j) => F.col("own").minus(w)))
       .withColumn("a", cases((j) => F.col(`d${j}`)).multiply(F.col("own")).divide(F.when(F.col("rest").le(0), 1.0).otherwise(F.col("rest"))))
       .withColumn("b", cases((j) => {
         const others = clusters.map((_, k) => F.col(`d${k}`)).filter((_, k) => k !== j);
