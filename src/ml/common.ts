@@ -65,20 +65,20 @@ export async function featureDimension(df: DataFrame, col: string, owner: string
 /** Which statistics provider a fit uses: "auto" prefers the in-process kernels when available. */
 export type ProviderChoice = "auto" | "sql" | "kernel";
 
-type KernelFactory = (df: DataFrame, cols: TrainingColumns, d: number, opts: { center: boolean; normalize: boolean }) => Promise<StatsProvider | null>;
-let kernelFactory: KernelFactory | null = null;
-/** @internal Installs the kernel provider (done by the kernels module when it loads). */
-export function setKernelProviderFactory(f: KernelFactory): void { kernelFactory = f; }
-
-/** Creates the provider for one fit. */
+/**
+ * Creates the provider for one fit: on the embedded engine, WebAssembly kernels over an in-memory
+ * copy when the data fits the budget; otherwise (or on Spark) one engine aggregate per pass.
+ */
 export async function makeProvider(df: DataFrame, cols: TrainingColumns, d: number, choice: ProviderChoice, opts: { center?: boolean; normalize?: boolean } = {}): Promise<StatsProvider> {
   const o = { center: opts.center ?? false, normalize: opts.normalize ?? false };
-  if (choice !== "sql" && kernelFactory && df.session.backendName === "duckdb") {
-    const p = await kernelFactory(df, cols, d, o);
-    if (p) return p;
+  const embedded = df.session.backendName === "duckdb";
+  if (choice === "kernel" && !embedded) {
+    throw new IllegalArgumentError(`statsProvider "kernel" needs the embedded engine (this session runs on ${df.session.backendName}); use "sql" or "auto".`, "KERNEL_UNAVAILABLE");
   }
-  if (choice === "kernel" && !(kernelFactory && df.session.backendName === "duckdb")) {
-    throw new IllegalArgumentError(`statsProvider "kernel" needs the embedded engine and the WebAssembly kernels; use "sql" or "auto".`, "KERNEL_UNAVAILABLE");
+  if (choice !== "sql" && embedded) {
+    const { KernelStatsProvider } = await import("./stats/kernel-provider.js");
+    const p = await KernelStatsProvider.create(df, cols, d, { ...o, budgetBytes: choice === "kernel" ? Infinity : undefined });
+    if (p) return p;
   }
   return SqlStatsProvider.create(df, cols, d, o);
 }

@@ -50,3 +50,8 @@ export { LinearRegression, LinearRegressionModel, LinearRegressionTrainingSummar
 export { LogisticRegression, LogisticRegressionModel, type LogisticRegressionParams, type LogisticRegressionTrainingSummary } from "./classification/logistic-regression.js";
 export { GradientDescent, StochasticGradientDescent, LBFGS, OWLQN, type DiffFunction, type Optimizer, type OptimizeOptions, type OptimizeResult } from "./optim/index.js";
 export type { FitProgress, ProgressCallback, ProviderChoice } from "./common.js";
+// Statistics providers (advanced): where each training pass runs. Estimators pick one through
+// their `statsProvider` param; these are exported for tests and for custom drivers.
+export { SqlStatsProvider } from "./stats/sql-provider.js";
+export { KernelStatsProvider } from "./stats/kernel-provider.js";
+export { gmmPrecompute, type StatsProvider, type GmmPrecomputed, type GmmStats, type KMeansStats, type GlmStats, type GramStats, type SummaryStats } from "./stats/provider.js";

@@ -130,3 +130,20 @@ export function vectorToVectorSchema(stage: StageParamsView, owner: string, sche
   checkNewColumn(schema, out, owner);
   return withFields(schema, [{ name: out, type: VECTOR_TYPE, nullable: true }]);
 }
+
+/**
+ * A double constant. A JS number like `0` or `1.0` is an integer literal to the engine, and the
+ * compiler types a `F.when(...)` chain by its first branch, so integral constants in a CASE
+ * beside double columns must be spelled as doubles.
+ */
+export function dbl(value: number): Column {
+  return F.lit(value).cast("double");
+}
+
+/**
+ * `a != b` (null when either is null). Written as NOT (a = b) because `Column.ne` does not reach
+ * Spark Connect yet (it is sent as a function named `!=`, which Spark does not resolve).
+ */
+export function notEqual(a: Column, b: Column | number): Column {
+  return a.eq(b).not();
+}

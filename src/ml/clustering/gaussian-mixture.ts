@@ -59,19 +59,22 @@ export interface GaussianMixtureSummary {
 
 /** Per-component E-step constants, with regularisation escalated until each covariance factors. */
 function precompute(weights: readonly number[], means: readonly (readonly number[])[], covs: readonly Matrix[], regCovar: number): GmmPrecomputed {
-  const A: Matrix[] = [], half: number[] = [];
+  const A: Matrix[] = [], half: number[] = [], used: Matrix[] = [];
   covs.forEach((c, j) => {
     let jitter = 0;
-    let l = cholesky(c);
+    let cur = c;
+    let l = cholesky(cur);
     for (let t = 0; !l && t < 12; t++) {
       jitter = Math.max(regCovar, 1e-12) * 10 ** t;
-      l = cholesky(c.map((row, a) => row.map((v, b) => (a === b ? v + jitter : v))));
+      cur = c.map((row, a) => row.map((v, b) => (a === b ? v + jitter : v)));
+      l = cholesky(cur);
     }
     if (!l) throw new ExecutionError(`GaussianMixture: the covariance of component ${j} is not positive definite even with regularization ${jitter}; the data may hold NaN or infinite values.`, "SINGULAR_COVARIANCE");
     A.push(invertLower(l));
     half.push(logDiagSum(l));
+    used.push(cur);
   });
-  return gmmPrecompute(weights.map((w) => Math.max(w, 1e-300)), A, means, half);
+  return gmmPrecompute(weights.map((w) => Math.max(w, 1e-300)), A, means, half, used);
 }
 
 /**

@@ -9,7 +9,7 @@ import { Window } from "../../api/window.js";
 import { AnalysisError, q } from "../../errors.js";
 import { typeToString } from "../../plan/types.js";
 import type { ParamTable } from "../base/params.js";
-import { findField, isNumericDataType, isVectorDataType, numericField } from "../base/columns.js";
+import { dbl, findField, isNumericDataType, isVectorDataType, numericField } from "../base/columns.js";
 import { Evaluator, checkRowsAndWeights, weightOf } from "./evaluator.js";
 
 /** The metrics BinaryClassificationEvaluator computes. */
@@ -88,8 +88,9 @@ export function curveAreas(counts: readonly ScoreCounts[]): { areaUnderROC: numb
  * `areaUnderPR` is the trapezoidal area of Spark, which starts the curve at (0, first
  * precision) — not scikit-learn's `average_precision_score`.
  *
- * Where it runs: one `groupBy(score)` query counts positives and negatives per distinct score
- * in the engine. When there are more than 2 × `numBins` distinct scores, a window over the
+ * Where it runs: a `groupBy(score)` query counts positives and negatives per distinct score
+ * in the engine (run twice when `numBins` > 0: once to count the distinct scores, once to return
+ * them). When there are more than 2 × `numBins` distinct scores, a window over the
  * sorted scores merges consecutive ones into bins of ⌊distinct / numBins⌋ (the bin's score is its
  * highest, as in Spark, which bins within each partition), so at most about 2 × numBins rows come
  * back to Node; the curve and trapezoid are then computed in JS. With `numBins: 0` every distinct
@@ -137,8 +138,8 @@ export class BinaryClassificationEvaluator extends Evaluator {
       .filter(F.col("s").isNotNull().and(F.col("y").isNotNull()).and(F.col("w").isNotNull()));
     const positive = F.col("y").gt(0.5);
     const perScore = base.groupBy("s").agg(
-      F.sum(F.when(positive, F.col("w")).otherwise(0.0)).alias("pos"),
-      F.sum(F.when(positive, 0.0).otherwise(F.col("w"))).alias("neg"),
+      F.sum(F.when(positive, F.col("w")).otherwise(dbl(0))).alias("pos"),
+      F.sum(F.when(positive, dbl(0)).otherwise(F.col("w"))).alias("neg"),
       F.count("*").alias("n"), F.min("w").alias("minw"),
     );
     let rows;

@@ -1,14 +1,14 @@
 /**
  * ClusteringEvaluator (Spark ML): the mean silhouette of a clustering, with squared Euclidean
- * or cosine distance, computed in two aggregate queries.
+ * or cosine distance, computed by aggregate queries over the data (lengths, per-cluster sums,
+ * point silhouettes).
  */
 import type { DataFrame } from "../../api/dataframe.js";
 import { F } from "../../api/functions.js";
 import type { Column } from "../../api/column.js";
 import { IllegalArgumentError, q } from "../../errors.js";
 import type { ParamTable } from "../base/params.js";
-import { numericField, raiseError, vectorField } from "../base/columns.js";
-import { featureDimension } from "../common.js";
+import { dbl, numericField, raiseError, vectorField } from "../base/columns.js";
 import { Evaluator, checkRowsAndWeights, weightOf } from "./evaluator.js";
 
 /** Constructor arguments of ClusteringEvaluator. */
@@ -50,10 +50,11 @@ const OWNER = "ClusteringEvaluator";
  *
  * With `squaredEuclidean` (the default, as in Spark) the distance is ‖x - y‖², so
  * D(i, C) = ‖xᵢ‖² + (Σ_C w‖x‖²) / N_C - 2 xᵢ·(Σ_C w x) / N_C needs only per-cluster sums: one
- * aggregate query for the sums, one for the point silhouettes — no pairwise distances, so it
- * scales to any number of rows (this equals scikit-learn's `silhouette_score(X, labels,
- * metric="sqeuclidean")`). With `cosine`, D(i, C) = 1 - x̂ᵢ·(Σ_C w x̂) / N_C over unit vectors
- * (zero vectors are an error). At least two clusters are needed.
+ * aggregate query for the sums, one for the point silhouettes (after one checking the vector
+ * lengths) — no pairwise distances, so it scales to any number of rows (this equals
+ * scikit-learn's `silhouette_score(X, labels, metric="sqeuclidean")`). With `cosine`, D(i, C) = 1 - x̂ᵢ·(Σ_C w x̂) / N_C over unit vectors
+ * (zero vectors are an error). At least two clusters are needed; rows with a null features,
+ * prediction or weight are skipped.
  * @example
  * const s = await new ClusteringEvaluator().evaluate(kmeansModel.transform(df));
  */
@@ -91,8 +92,15 @@ export class ClusteringEvaluator extends Evaluator {
     numericField(schema, p.predictionCol, OWNER, "prediction");
     if (p.weightCol !== null) numericField(schema, p.weightCol, OWNER, "weight");
     const base = df.select(F.col(p.featuresCol).alias("x"), F.col(p.predictionCol).cast("double").alias("c"), weightOf(p.weightCol).alias("w"))
-      .filter(F.col("c").isNotNull().and(F.col("w").isNotNull()));
-    const { d } = await featureDimension(base, "x", OWNER);
+      .filter(F.col("x").isNotNull().and(F.col("c").isNotNull()).and(F.col("w").isNotNull()));
+    // Lengths first: on Spark (ANSI) reading past the end of a shorter vector is itself an error.
+    const dims = (await base.agg(F.min(F.size("x")).alias("lo"), F.max(F.size("x")).alias("hi"), F.count("*").alias("n")).collect())[0];
+    if (Number(dims["n"]) === 0) throw new IllegalArgumentError(`${OWNER}: no rows to evaluate (rows with a null features, prediction or weight are skipped).`, "EMPTY_DATA");
+    const d = Number(dims["lo"]);
+    if (Number(dims["hi"]) !== d) {
+      throw new IllegalArgumentError(`${OWNER}: feature vectors in ${q(p.featuresCol)} have different lengths (${d} to ${String(dims["hi"])}); every row needs the same number of features.`, "FEATURE_LENGTH_MISMATCH");
+    }
+    if (!(d > 0)) throw new IllegalArgumentError(`${OWNER}: the feature vectors in ${q(p.featuresCol)} are empty.`, "EMPTY_FEATURES");
     const cosine = p.distanceMeasure === "cosine";
     const w = F.col("w");
     const xs = Array.from({ length: d }, (_, i) => F.col("x").getItem(i));
@@ -126,8 +134,8 @@ export class ClusteringEvaluator extends Evaluator {
     // D(i, C) per cluster, clamped at 0 (the expansion can round slightly below).
     const dist = clusters.map((c) => {
       const dot = v.map((e, i) => e.multiply(c.f[i] / c.N)).reduce((a, b) => a.plus(b));
-      const raw = cosine ? F.lit(1).minus(dot) : sq.plus(c.S / c.N).minus(dot.multiply(2));
-      return F.greatest(raw, F.lit(0.0));
+      const raw = cosine ? dbl(1).minus(dot) : sq.plus(c.S / c.N).minus(dot.multiply(2));
+      return F.greatest(raw, dbl(0));
     });
     const cases = (f: (j: number) => Column): Column => {
       let e = F.when(F.col("c").eq(clusters[0].id), f(0));
@@ -136,17 +144,17 @@ export class ClusteringEvaluator extends Evaluator {
     };
     const scored = input
       .withColumns(Object.fromEntries(dist.map((e, j) => [`d${j}`, e])))
-      .withColumn("own", cases((j) => F.lit(clusters[j].N)))
+      .withColumn("own", cases((j) => dbl(clusters[j].N)))
       .withColumn("rest", cases((_j) => F.col("own").minus(w)))
-      .withColumn("a", cases((j) => F.col(`d${j}`)).multiply(F.col("own")).divide(F.when(F.col("rest").le(0), 1.0).otherwise(F.col("rest"))))
+      .withColumn("a", cases((j) => F.col(`d${j}`)).multiply(F.col("own")).divide(F.when(F.col("rest").le(0), dbl(1)).otherwise(F.col("rest"))))
       .withColumn("b", cases((j) => {
         const others = clusters.map((_, k) => F.col(`d${k}`)).filter((_, k) => k !== j);
         return others.length === 1 ? others[0] : F.least(...others);
       }))
-      .withColumn("s", F.when(F.col("rest").le(0), 0.0)
+      .withColumn("s", F.when(F.col("rest").le(0), dbl(0))
         .when(F.col("a").lt(F.col("b")), F.lit(1).minus(F.col("a").divide(F.col("b"))))
         .when(F.col("a").gt(F.col("b")), F.col("b").divide(F.col("a")).minus(1))
-        .otherwise(0.0));
+        .otherwise(dbl(0)));
     const r = (await scored.agg(F.sum(w.multiply(F.col("s"))).alias("s")).collect())[0];
     return Number(r["s"]) / total;
   }

@@ -7,6 +7,7 @@ import { F } from "../../api/functions.js";
 import type { Column } from "../../api/column.js";
 import { IllegalArgumentError, q } from "../../errors.js";
 import { makeUid } from "../base/estimator.js";
+import { dbl } from "../base/columns.js";
 import { Params, type ParamTable } from "../base/params.js";
 
 /**
@@ -15,6 +16,7 @@ import { Params, type ParamTable } from "../base/params.js";
  * const rmse = await new RegressionEvaluator({ metricName: "rmse" }).evaluate(predictions);
  */
 export abstract class Evaluator {
+  /** A unique id like `RegressionEvaluator_18c2f...`. */
   readonly uid: string;
   /** The declared params with their values. */
   readonly params: Params;
@@ -48,7 +50,7 @@ export abstract class Evaluator {
 
 /** The weight of each row: the weight column as a double, or 1.0 without one. */
 export function weightOf(weightCol: string | null): Column {
-  return weightCol === null ? F.lit(1.0) : F.col(weightCol).cast("double");
+  return weightCol === null ? dbl(1) : F.col(weightCol).cast("double");
 }
 
 /** Throws when an aggregate says the data had no usable rows or a negative weight. */

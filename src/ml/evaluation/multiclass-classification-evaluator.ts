@@ -96,10 +96,15 @@ export class MulticlassMetrics {
   get accuracy(): number { let s = 0; for (const v of this.tp.values()) s += v; return s / this.total; }
   /** Share of rows predicted wrong. */
   get hammingLoss(): number { return 1 - this.accuracy; }
+  /** TP / (rows with label l): the same as `recall`. */
   truePositiveRate(l: number): number { return this.recall(l); }
+  /** FP / (rows without label l); 0 when every row has label l. */
   falsePositiveRate(l: number): number { const d = this.total - (this.labelWeight.get(l) ?? 0); return d === 0 ? 0 : (this.fp.get(l) ?? 0) / d; }
+  /** TP / (rows predicted l); 0 when none is. */
   precision(l: number): number { const tp = this.tp.get(l) ?? 0; const d = tp + (this.fp.get(l) ?? 0); return d === 0 ? 0 : tp / d; }
+  /** TP / (rows with label l); 0 when none has it. */
   recall(l: number): number { const d = this.labelWeight.get(l) ?? 0; return d === 0 ? 0 : (this.tp.get(l) ?? 0) / d; }
+  /** (1 + β²)·P·R / (β²·P + R) for label l; 0 when P + R = 0. */
   fMeasure(l: number, beta = 1): number {
     const p = this.precision(l), r = this.recall(l), b2 = beta * beta;
     return p + r === 0 ? 0 : (1 + b2) * p * r / (b2 * p + r);
@@ -109,10 +114,15 @@ export class MulticlassMetrics {
     for (const [l, w] of this.labelWeight) s += f(l) * w / this.total;
     return s;
   }
+  /** The true-positive rates averaged by label share. */
   get weightedTruePositiveRate(): number { return this.weighted((l) => this.truePositiveRate(l)); }
+  /** The false-positive rates averaged by label share. */
   get weightedFalsePositiveRate(): number { return this.weighted((l) => this.falsePositiveRate(l)); }
+  /** The precisions averaged by label share. */
   get weightedPrecision(): number { return this.weighted((l) => this.precision(l)); }
+  /** The recalls averaged by label share. */
   get weightedRecall(): number { return this.weighted((l) => this.recall(l)); }
+  /** The F-measures averaged by label share (f1 with β = 1). */
   weightedFMeasure(beta = 1): number { return this.weighted((l) => this.fMeasure(l, beta)); }
 }
 

@@ -10,7 +10,7 @@ import type { StructType } from "../../plan/types.js";
 import { Estimator, Model } from "../base/estimator.js";
 import type { ParamTable } from "../base/params.js";
 import { dataNumbers, loadModelDir, registerModel, saveModelDir, type SaveOptions } from "../base/persistence.js";
-import { outputColOf, raiseError, vectorOf, vectorToVectorSchema } from "../base/columns.js";
+import { notEqual, outputColOf, raiseError, vectorOf, vectorToVectorSchema } from "../base/columns.js";
 import { featureDimension } from "../common.js";
 
 /** Constructor arguments of StandardScaler and StandardScalerModel. */
@@ -43,12 +43,12 @@ const MODEL = "StandardScalerModel";
 
 /**
  * Per-feature statistics of a vector column (mean, sample variance, min, max) in one aggregate
- * query, skipping NaN; with "var", a NaN or infinite value is an error (it makes the engine's
- * variance fail, and Spark's NaN).
+ * query, skipping NaN. A null vector is an error, and with "var" so is a NaN or infinite value
+ * (it makes the engine's variance fail, and Spark's NaN).
  * @internal
  */
 export async function vectorMoments(df: DataFrame, col: string, d: number, owner: string, what: ("mean" | "var" | "min" | "max")[]): Promise<Record<string, number | null>[]> {
-  const aggs: Column[] = [];
+  const aggs: Column[] = [F.sum(F.when(F.col(col).isNull(), 1).otherwise(0)).alias("nullRows")];
   for (let i = 0; i < d; i++) {
     const x = F.col(col).getItem(i);
     // Infinities break the engine's variance; min and max only skip NaN, as Spark's summarizer does.
@@ -61,6 +61,9 @@ export async function vectorMoments(df: DataFrame, col: string, d: number, owner
     if (what.includes("max")) aggs.push(F.max(clean).alias(`max${i}`));
   }
   const row = (await df.agg(...aggs).collect())[0];
+  if (Number(row["nullRows"] ?? 0) > 0) {
+    throw new IllegalArgumentError(`${owner}: the column ${q(col)} has ${String(row["nullRows"])} null vector(s); drop those rows (df.na.drop()) or use VectorAssembler's handleInvalid.`, "NULL_FEATURES");
+  }
   return Array.from({ length: d }, (_, i) => {
     const bad = Number(row[`bad${i}`] ?? 0);
     if (bad > 0 && what.includes("var")) {
@@ -173,7 +176,7 @@ export class StandardScalerModel extends Model {
       return x;
     });
     const value = F.when(F.col(inputCol).isNull(), F.lit(null))
-      .when(F.size(inputCol).ne(d), raiseError(df, `StandardScalerModel: the column ${q(inputCol)} has a vector whose length is not ${d}, the number of features it was fitted on.`))
+      .when(notEqual(F.size(inputCol), d), raiseError(df, `StandardScalerModel: the column ${q(inputCol)} has a vector whose length is not ${d}, the number of features it was fitted on.`))
       .otherwise(vectorOf(elements));
     return df.withColumn(outputColOf(this), value);
   }

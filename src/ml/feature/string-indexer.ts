@@ -170,7 +170,7 @@ export class StringIndexerModel extends Model {
     }
     this.labels.forEach((label, i) => branches.push([key.eq(label), F.lit(i)]));
     const unseen = handleInvalid === "error"
-      ? raiseError(df, `StringIndexerModel: the input column ${q(c)} has a label not seen when fitting (${n} labels known) and handleInvalid is "error". Set handleInvalid to "skip" (drop those rows) or "keep" (index ${n}).`)
+      ? raiseError(df, `StringIndexerModel: the input column ${q(c)} has a label not seen when fitting (${n} label${n === 1 ? "" : "s"} known) and handleInvalid is "error". Set handleInvalid to "skip" (drop those rows) or "keep" (index ${n}).`)
       : handleInvalid === "keep" ? F.lit(n) : F.lit(null);
     let value: Column;
     if (branches.length === 0) value = unseen;

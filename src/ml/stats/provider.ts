@@ -16,6 +16,8 @@ export interface GmmPrecomputed {
   readonly A: readonly Matrix[];
   /** b_k = A_k μ_k */
   readonly b: readonly (readonly number[])[];
+  /** The parameters these constants came from (covariances as regularised for the factorisation). */
+  readonly raw: { readonly weights: readonly number[]; readonly means: readonly (readonly number[])[]; readonly covs: readonly (readonly (readonly number[])[])[] };
 }
 
 /** E-step sufficient statistics (weighted by the row weights when there are any). */
@@ -118,10 +120,10 @@ export interface TrainingColumns {
 }
 
 /** Precomputes the E-step constants from weights, means and covariances (throws if a covariance is not PD). */
-export function gmmPrecompute(weights: readonly number[], A: readonly Matrix[], means: readonly (readonly number[])[], logDetHalf: readonly number[]): GmmPrecomputed {
+export function gmmPrecompute(weights: readonly number[], A: readonly Matrix[], means: readonly (readonly number[])[], logDetHalf: readonly number[], covs: readonly (readonly (readonly number[])[])[]): GmmPrecomputed {
   const k = weights.length;
   const d = means[0].length;
   const logConst = weights.map((w, j) => Math.log(w) - 0.5 * d * Math.log(2 * Math.PI) - logDetHalf[j]);
   const b = A.map((a, j) => a.map((row) => row.reduce((s, v, i) => s + v * means[j][i], 0)));
-  return { k, d, logConst, A, b };
+  return { k, d, logConst, A, b, raw: { weights, means, covs } };
 }

@@ -78,10 +78,13 @@ export class SqlStatsProvider implements StatsProvider {
     const denom = sw - sww / sw;
     const mean = new Float64Array(d), variance = new Float64Array(d), min = new Float64Array(d), max = new Float64Array(d);
     for (let i = 0; i < d; i++) {
-      mean[i] = num(r[`s${i}`]) / sw;
-      const m2 = num(r[`q${i}`]) - sw * mean[i] * mean[i];
+      const m = num(r[`s${i}`]) / sw;
+      const m2 = num(r[`q${i}`]) - sw * m * m;
       variance[i] = denom > 0 ? Math.max(0, m2 / denom) : 0;
-      min[i] = num(r[`lo${i}`]); max[i] = num(r[`hi${i}`]);
+      // Report in the data's own coordinates even when the provider works on shifted ones.
+      const sh = this.shift ? this.shift[i] : 0;
+      mean[i] = m + sh;
+      min[i] = num(r[`lo${i}`]) + sh; max[i] = num(r[`hi${i}`]) + sh;
     }
     const labelMean = (num(r["sy"]) || 0) / sw;
     const ym2 = Math.max(0, (num(r["syy"]) || 0) - sw * labelMean * labelMean);

@@ -1,0 +1,444 @@
+// Generates the AssemblyScript source of the ML kernels that are unrolled over the feature
+// dimension d (and, for the Gaussian mixture, also over the number of components k).
+//
+// Every kernel export has the same signature, so one worker loop drives them all:
+//   (data, stride, d, w, y, params, k, scratch, out, start, end) => void
+// data:    column j of the features starts at data + j * stride * 8 (f64, column-major);
+// stride:  rows per column, even and padded with zeros;
+// w, y:    per-row weight and label columns (0 = none; padding rows carry weight 0);
+// params:  kernel parameters, each value stored twice (an f64x2 splat) so that a
+//          multiplication reads it straight from memory;
+// scratch: this worker's scratch area (f64x2 accumulators);
+// out:     f64 sums that the kernel adds to (the caller zeroes them per block);
+// start, end: rows [start, end), start even. An odd `end` masks the last pair's second lane.
+//
+// Each f64x2 holds the same feature of two consecutive rows, so no kernel ever shuffles. The
+// kernels read the exp/log constants from a table in page 0 (assembly/common.as).
+
+/** asc options for every kernel module; see ../shared/notes/ml-kernels.md for why these. */
+export const ASC_OPTIONS = {
+  optimizeLevel: 3,
+  shrinkLevel: 1,
+  noAssert: true,
+  runtime: "stub",
+  enable: ["simd", "threads"],
+  importMemory: true,
+  noExportMemory: true,
+  sharedMemory: true,
+  initialMemory: 1,
+  maximumMemory: 65536,
+  use: ["abort="],
+};
+
+/** Entries of a packed lower triangle; src/ml/kernels/params.ts packs parameters the same way. */
+export const tri = (d) => (d * (d + 1)) / 2;
+
+const SIG =
+  "data: usize, stride: i32, d: i32, w: usize, y: usize, params: usize, k: i32, scratch: usize, out: usize, start: i32, end: i32";
+
+export const HEADER = `import { splat, sq, vadd, vsub, vmul, acc, flush, vexp, vexpH, vlog, vlog1p, cst } from "./common";
+import { C_ONE, C_NEG_HALF, C_LANE0, C_NEG_INF, C_INF } from "./common";
+`;
+
+/** `ptr[off] += v` on an f64x2 accumulator, with the offset as an immediate of load and store. */
+function accum(ptr, off, v) {
+  return `v128.store(${ptr}, vadd(v128.load(${ptr}, ${off}), ${v}), ${off});`;
+}
+
+function range(n) {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/** Loads x0..x{d-1} of the row pair at row i; `p` walks the columns. */
+function loadRowPair(d) {
+  const lines = ["    let p = data + (<usize>i << 3);"];
+  for (const j of range(d)) {
+    lines.push(`    const x${j} = v128.load(p);${j + 1 < d ? " p += cs;" : ""}`);
+  }
+  return lines.join("\n");
+}
+
+const LOAD_WEIGHTS = `    let wv = cst(C_ONE);
+    if (w != 0) wv = v128.load(w + (<usize>i << 3));
+    if (i + 1 >= end) wv = v128.and(wv, cst(C_LANE0));`;
+
+/** Sums the terms pairwise, so long dot products keep short dependency chains. */
+function treeSum(terms) {
+  if (terms.length === 1) return terms[0];
+  const mid = Math.ceil(terms.length / 2);
+  return `vadd(${treeSum(terms.slice(0, mid))}, ${treeSum(terms.slice(mid))})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gaussian mixture E + M statistics.
+//
+// Parameters per component (P = 1 + d + d(d+1)/2 f64x2 values):
+//   [0]            log w_k - d/2 log(2 pi) - 1/2 log det S_k
+//   [1 .. d]       b = A mu_k
+//   [1 + d ..]     A packed by rows (A_00, A_10, A_11, A_20, ...), A = C^-1 with S_k = C C^T,
+// so the Mahalanobis term is ||A x - b||^2 and log N_k(x) + log w_k = [0] - ||A x - b||^2 / 2.
+// Output per component (Q = 1 + d + d(d+1)/2): sum r, sum r x (d), sum r x x^T packed by rows;
+// then the total log-likelihood sum_i w_i log sum_k w_k N_k(x_i).
+// ---------------------------------------------------------------------------------------------
+
+function gmmEStep(d, q, ofs) {
+  // y_i = sum_{j <= i} A_ij x_j - b_i, squared and summed as soon as it is known (two partial
+  // sums for a shorter chain), so only one y is live at a time; returns the lines and the name
+  // of the squared norm.
+  const lines = [];
+  let a = 1 + d;
+  for (const i of range(d)) {
+    const terms = [];
+    for (const j of range(i + 1)) terms.push(`vmul(v128.load(${q}, ${(ofs + a++) * 16}), x${j})`);
+    lines.push(`      const y${i} = vsub(${treeSum(terms)}, v128.load(${q}, ${(ofs + 1 + i) * 16}));`);
+    const part = `q${i % 2}`;
+    lines.push(i < 2 ? `      let ${part} = vmul(y${i}, y${i});` : `      ${part} = vadd(${part}, vmul(y${i}, y${i}));`);
+  }
+  return { lines, sq: d > 1 ? "vadd(q0, q1)" : "q0" };
+}
+
+/**
+ * M-step sums for two row pairs at once: each accumulator is read and written once per four
+ * rows instead of once per two, which halves the stores (the kernels' tightest resource: a
+ * 128-bit store per cycle). Pair h's x_j sits at xb + (h d + j) 16, its r at `ra`/`rb`.
+ */
+function gmmMStep2(d, accPtr, base, ra, rb) {
+  const X = (h, j) => `v128.load(xb, ${(h * d + j) * 16})`;
+  const lines = [`      ${accum(accPtr, base * 16, `vadd(${ra}, ${rb})`)}`];
+  let a = base + 1 + d;
+  for (const i of range(d)) {
+    lines.push(`      { const rxa = vmul(${ra}, ${X(0, i)}); const rxb = vmul(${rb}, ${X(1, i)}); ${accum(accPtr, (base + 1 + i) * 16, "vadd(rxa, rxb)")}`);
+    for (const j of range(i + 1)) lines.push(`        ${accum(accPtr, a++ * 16, `vadd(vmul(rxa, ${X(0, j)}), vmul(rxb, ${X(1, j)}))`)}`);
+    lines.push("      }");
+  }
+  return lines;
+}
+
+/** Loads row pair `ih` into x0..x{d-1} and copies it to xb + h d 16; sets wv. */
+function loadPairAt(d) {
+  const lines = ["      let p = data + (<usize>ih << 3);"];
+  for (const j of range(d)) lines.push(`      const x${j} = v128.load(p);${j + 1 < d ? " p += cs;" : ""} v128.store(xh, x${j}, ${j * 16});`);
+  lines.push("      let wv = cst(C_ONE);");
+  lines.push("      if (w != 0) wv = v128.load(w + (<usize>ih << 3));");
+  lines.push("      if (ih + 1 >= end) wv = v128.and(wv, cst(C_LANE0));");
+  return lines.join("\n");
+}
+
+/**
+ * GMM kernel unrolled over d with the number of components k read at run time; four rows (two
+ * pairs) per step. `dummyStore` adds a store per Cholesky row: without it V8 schedules all
+ * parameter loads of a component at once and spills them (see ../shared/notes/ml-kernels.md).
+ */
+export function gmmUnrolled(d, { dummyStore = true } = {}) {
+  const Q = 1 + d + tri(d);
+  const e = gmmEStep(d, "q", 0);
+  if (dummyStore) e.lines = e.lines.flatMap((l) => (l.includes("const y") ? [l, `      v128.store(dummy, ${/const (y\d+)/.exec(l)[1]});`] : [l]));
+  return `
+export function gmm_u${d}(${SIG}): void {
+  const cs: usize = <usize>stride << 3;
+  const nacc = k * ${Q} + 1;
+  memory.fill(scratch, 0, <usize>nacc << 4);
+  const lbuf = scratch + (<usize>nacc << 4);
+  const rbuf = lbuf + (<usize>k << 4);
+  const xb = rbuf + (<usize>k << 5);
+  const dummy = xb + ${2 * d * 16};
+  let ll = f64x2(0.0, 0.0);
+  for (let i = start; i < end; i += 4) {
+    for (let h = 0; h < 2; h++) {
+      const ih = i + (h << 1);
+      const rh = rbuf + (<usize>(h * k) << 4);
+      if (ih >= end) {
+        memory.fill(rh, 0, <usize>k << 4);
+        break;
+      }
+      const xh = xb + <usize>h * ${d * 16};
+${loadPairAt(d)}
+      let mx = cst(C_NEG_INF);
+      for (let c = 0; c < k; c++) {
+        const q = params + <usize>c * ${Q * 16};
+${e.lines.map((l) => "  " + l).join("\n")}
+        const l = vadd(v128.load(q), vmul(cst(C_NEG_HALF), ${e.sq}));
+        v128.store(lbuf + (<usize>c << 4), l);
+        mx = f64x2.pmax(mx, l);
+      }
+      let s = f64x2(0.0, 0.0);
+      for (let c = 0; c < k; c++) {
+        const o = lbuf + (<usize>c << 4);
+        const ex = vexp(vsub(v128.load(o), mx));
+        v128.store(o, ex);
+        s = vadd(s, ex);
+      }
+      ll = vadd(ll, vmul(wv, vadd(mx, vlog(s))));
+      const f = f64x2.div(wv, s);
+      for (let c = 0; c < k; c++) v128.store(rh + (<usize>c << 4), vmul(v128.load(lbuf + (<usize>c << 4)), f));
+    }
+    for (let c = 0; c < k; c++) {
+      const ra = v128.load(rbuf + (<usize>c << 4));
+      const rb = v128.load(rbuf + (<usize>(k + c) << 4));
+      const a = scratch + <usize>c * ${Q * 16};
+${gmmMStep2(d, "a", 0, "ra", "rb").join("\n")}
+    }
+  }
+  v128.store(scratch + (<usize>(nacc - 1) << 4), ll);
+  flush(scratch, out, nacc);
+}
+`;
+}
+
+/**
+ * GMM kernel unrolled over both k and d: per-component values live in locals and every
+ * parameter is read at a constant offset; four rows per step, dummy stores as above.
+ */
+export function gmmSpecialized(k, d, { dummyStore = true, horner = true } = {}) {
+  const Q = 1 + d + tri(d);
+  const nacc = k * Q + 1;
+  const body = [];
+  for (const c of range(k)) {
+    const e = gmmEStep(d, "params", c * Q);
+    body.push(`      let l${c}: v128;`);
+    body.push("      {");
+    for (const line of e.lines) {
+      body.push("  " + line);
+      if (dummyStore && line.includes("const y")) body.push(`        v128.store(dummy, ${/const (y\d+)/.exec(line)[1]});`);
+    }
+    body.push(`        l${c} = vadd(v128.load(params, ${c * Q * 16}), vmul(cst(C_NEG_HALF), ${e.sq}));`);
+    body.push("      }");
+  }
+  const mx = range(k).reduce((acc, c) => (acc === null ? `l${c}` : `f64x2.pmax(${acc}, l${c})`), null);
+  body.push(`      const mx = ${mx};`);
+  for (const c of range(k)) body.push(`      const e${c} = ${horner ? "vexpH" : "vexp"}(vsub(l${c}, mx));`);
+  body.push(`      const s = ${treeSum(range(k).map((c) => `e${c}`))};`);
+  body.push("      ll = vadd(ll, vmul(wv, vadd(mx, vlog(s))));");
+  body.push("      const f = f64x2.div(wv, s);");
+  for (const c of range(k)) body.push(`      v128.store(rh, vmul(e${c}, f), ${c * 16});`);
+  const m = [];
+  for (const c of range(k)) {
+    m.push("    {");
+    m.push(`      const ra = v128.load(rbuf, ${c * 16});`);
+    m.push(`      const rb = v128.load(rbuf, ${(k + c) * 16});`);
+    m.push(...gmmMStep2(d, "scratch", c * Q, "ra", "rb"));
+    m.push("    }");
+  }
+  return `
+export function gmm_k${k}_d${d}(${SIG}): void {
+  const cs: usize = <usize>stride << 3;
+  memory.fill(scratch, 0, ${nacc * 16});
+  const rbuf = scratch + ${nacc * 16};
+  const xb = rbuf + ${2 * k * 16};
+  const dummy = xb + ${2 * d * 16};
+  let ll = f64x2(0.0, 0.0);
+  for (let i = start; i < end; i += 4) {
+    for (let h = 0; h < 2; h++) {
+      const ih = i + (h << 1);
+      const rh = rbuf + <usize>h * ${k * 16};
+      if (ih >= end) {
+        memory.fill(rh, 0, ${k * 16});
+        break;
+      }
+      const xh = xb + <usize>h * ${d * 16};
+${loadPairAt(d)}
+${body.join("\n")}
+    }
+${m.join("\n")}
+  }
+  v128.store(scratch, ll, ${(nacc - 1) * 16});
+  flush(scratch, out, ${nacc});
+}
+`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// k-means assignment: nearest centre by squared Euclidean distance (first one on ties).
+// Parameters: centres, k x d f64x2 values. Output per cluster: sum w, sum w x (d); then the
+// total cost sum_i w_i min_c ||x_i - c||^2.
+// ---------------------------------------------------------------------------------------------
+
+export function kmeansUnrolled(d) {
+  const dist = treeSum(range(d).map((j) => `sq(vsub(x${j}, v128.load(q, ${j * 16})))`));
+  const lane = (ln) => {
+    const lines = [
+      `    { const c = <i32>f64x2.extract_lane(bi, ${ln}); const wl = f64x2.extract_lane(wv, ${ln});`,
+      `      const o = out + <usize>c * ${(d + 1) * 8};`,
+      "      store<f64>(o, load<f64>(o) + wl);",
+    ];
+    for (const j of range(d)) {
+      lines.push(`      store<f64>(o, load<f64>(o, ${(j + 1) * 8}) + wl * f64x2.extract_lane(x${j}, ${ln}), ${(j + 1) * 8});`);
+    }
+    lines.push("    }");
+    return lines.join("\n");
+  };
+  return `
+export function kmeans_u${d}(${SIG}): void {
+  const cs: usize = <usize>stride << 3;
+  let cost = f64x2(0.0, 0.0);
+  for (let i = start; i < end; i += 2) {
+${loadRowPair(d)}
+${LOAD_WEIGHTS}
+    let best = cst(C_INF);
+    let bi = f64x2(0.0, 0.0);
+    for (let c = 0; c < k; c++) {
+      const q = params + <usize>c * ${d * 16};
+      const dist = ${dist};
+      const lt = f64x2.lt(dist, best);
+      best = v128.bitselect(dist, best, lt);
+      bi = v128.bitselect(splat(<f64>c), bi, lt);
+    }
+    cost = vadd(cost, vmul(wv, best));
+${lane(0)}
+${lane(1)}
+  }
+  const o = out + <usize>k * ${(d + 1) * 8};
+  store<f64>(o, load<f64>(o) + (f64x2.extract_lane(cost, 0) + f64x2.extract_lane(cost, 1)));
+}
+`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Binomial logistic regression: loss and gradient at (beta, b0).
+// Parameters: beta (d), b0. Labels in y (0/1). Output: sum w (log(1 + e^m) - y m),
+// gradient over beta (d), gradient over b0, sum w; m = b0 + beta . x.
+// ---------------------------------------------------------------------------------------------
+
+export function logisticUnrolled(d) {
+  const margin = treeSum([...range(d).map((j) => `vmul(v128.load(params, ${j * 16}), x${j})`), `v128.load(params, ${d * 16})`]);
+  const gAcc = range(d).map((j) => `  let g${j} = f64x2(0.0, 0.0);`).join("\n");
+  const gUpd = range(d).map((j) => `    g${j} = vadd(g${j}, vmul(g, x${j}));`).join("\n");
+  const gStore = range(d).map((j) => `  v128.store(scratch, g${j}, ${(1 + j) * 16});`).join("\n");
+  return `
+export function logistic_u${d}(${SIG}): void {
+  const cs: usize = <usize>stride << 3;
+  let loss = f64x2(0.0, 0.0);
+  let gb = f64x2(0.0, 0.0);
+  let sw = f64x2(0.0, 0.0);
+${gAcc}
+  for (let i = start; i < end; i += 2) {
+${loadRowPair(d)}
+${LOAD_WEIGHTS}
+    const yl = v128.load(y + (<usize>i << 3));
+    const m = ${margin};
+    const ex = vexp(f64x2.neg(f64x2.abs(m)));
+    const sp = vadd(f64x2.pmax(f64x2(0.0, 0.0), m), vlog1p(ex));
+    loss = vadd(loss, vmul(wv, vsub(sp, vmul(yl, m))));
+    const one = cst(C_ONE);
+    const sig = f64x2.div(v128.bitselect(one, ex, f64x2.ge(m, f64x2(0.0, 0.0))), vadd(one, ex));
+    const g = vmul(wv, vsub(sig, yl));
+${gUpd}
+    gb = vadd(gb, g);
+    sw = vadd(sw, wv);
+  }
+  v128.store(scratch, loss);
+${gStore}
+  v128.store(scratch, gb, ${(d + 1) * 16});
+  v128.store(scratch, sw, ${(d + 2) * 16});
+  flush(scratch, out, ${d + 3});
+}
+`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multinomial logistic regression (softmax over K = k classes).
+// Parameters: K x d coefficients (class-major), then K intercepts. Labels y in 0..K-1.
+// Output: sum w (logsumexp(m) - m_y), gradient K x d, gradient of the K intercepts, sum w.
+// ---------------------------------------------------------------------------------------------
+
+export function multinomialUnrolled(d) {
+  const margin = treeSum([...range(d).map((j) => `vmul(v128.load(q, ${j * 16}), x${j})`), "v128.load(gp + (<usize>c << 4))"]);
+  const upd = range(d)
+    .map((j) => `      ${accum("a", j * 16, `vmul(g, x${j})`)}`)
+    .join("\n");
+  // Scratch (and output) order: loss, K x d gradient, K intercept gradients, sum w.
+  return `
+export function multinomial_u${d}(${SIG}): void {
+  const cs: usize = <usize>stride << 3;
+  const nacc = k * ${d + 1} + 2;
+  memory.fill(scratch, 0, <usize>nacc << 4);
+  const mbuf = scratch + (<usize>nacc << 4);
+  const gi = scratch + 16 + <usize>k * ${d * 16};
+  const gp = params + <usize>k * ${d * 16};
+  let loss = f64x2(0.0, 0.0);
+  let sw = f64x2(0.0, 0.0);
+  for (let i = start; i < end; i += 2) {
+${loadRowPair(d)}
+${LOAD_WEIGHTS}
+    const yl = v128.load(y + (<usize>i << 3));
+    let mx = cst(C_NEG_INF);
+    let my = f64x2(0.0, 0.0);
+    for (let c = 0; c < k; c++) {
+      const q = params + <usize>c * ${d * 16};
+      const m = ${margin};
+      v128.store(mbuf + (<usize>c << 4), m);
+      mx = f64x2.pmax(mx, m);
+      my = v128.bitselect(m, my, f64x2.eq(yl, splat(<f64>c)));
+    }
+    let s = f64x2(0.0, 0.0);
+    for (let c = 0; c < k; c++) {
+      const o = mbuf + (<usize>c << 4);
+      const ex = vexp(vsub(v128.load(o), mx));
+      v128.store(o, ex);
+      s = vadd(s, ex);
+    }
+    loss = vadd(loss, vmul(wv, vsub(vadd(mx, vlog(s)), my)));
+    const f = f64x2.div(wv, s);
+    for (let c = 0; c < k; c++) {
+      const ind = v128.and(f64x2.eq(yl, splat(<f64>c)), wv);
+      const g = vsub(vmul(v128.load(mbuf + (<usize>c << 4)), f), ind);
+      const a = scratch + 16 + <usize>c * ${d * 16};
+${upd}
+      acc(gi, <usize>c << 4, g);
+    }
+    sw = vadd(sw, wv);
+  }
+  v128.store(scratch, loss);
+  v128.store(scratch + (<usize>(nacc - 1) << 4), sw);
+  flush(scratch, out, nacc);
+}
+`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weighted Gram pass for least squares.
+// Output: sum w, sum w x (d), sum w x x^T packed by rows, sum w y x (d), sum w y, sum w y^2.
+// ---------------------------------------------------------------------------------------------
+
+export function gramUnrolled(d) {
+  const T = tri(d);
+  const n = 1 + d + T + d + 2;
+  const lines = [];
+  let a = 1 + d;
+  for (const i of range(d)) {
+    lines.push(`    { const wx = vmul(wv, x${i}); ${accum("scratch", (1 + i) * 16, "wx")} ${accum("scratch", (1 + d + T + i) * 16, `vmul(wy, x${i})`)}`);
+    for (const j of range(i + 1)) lines.push(`      ${accum("scratch", a++ * 16, `vmul(wx, x${j})`)}`);
+    lines.push("    }");
+  }
+  return `
+export function gram_u${d}(${SIG}): void {
+  const cs: usize = <usize>stride << 3;
+  memory.fill(scratch, 0, ${n * 16});
+  for (let i = start; i < end; i += 2) {
+${loadRowPair(d)}
+${LOAD_WEIGHTS}
+    const yl = y != 0 ? v128.load(y + (<usize>i << 3)) : f64x2(0.0, 0.0);
+    const wy = vmul(wv, yl);
+    ${accum("scratch", 0, "wv")}
+${lines.join("\n")}
+    ${accum("scratch", (1 + 2 * d + T) * 16, "wy")}
+    ${accum("scratch", (2 + 2 * d + T) * 16, "vmul(wy, yl)")}
+  }
+  flush(scratch, out, ${n});
+}
+`;
+}
+
+/** The module with the generic kernels (re-exported) and the kernels unrolled over d = 1..maxD. */
+export function coreModule(maxD) {
+  const parts = [HEADER, 'export * from "./generic";\nexport { init_constants } from "./common";\n'];
+  for (let d = 1; d <= maxD; d++) {
+    parts.push(gmmUnrolled(d), kmeansUnrolled(d), logisticUnrolled(d), multinomialUnrolled(d), gramUnrolled(d));
+  }
+  return parts.join("\n");
+}
+
+/** A module with the GMM kernels specialized for one d and several k. */
+export function specializedModule(d, ks, options) {
+  return [HEADER, ...ks.map((k) => gmmSpecialized(k, d, options))].join("\n");
+}

