@@ -52,11 +52,12 @@ export async function checkNumericColumn(df: DataFrame, col: string, role: strin
 
 /** The vector length, checked to be the same on every row. */
 export async function featureDimension(df: DataFrame, col: string, owner: string): Promise<{ d: number; n: number }> {
-  const r = (await df.agg(F.min(F.size(col)).alias("lo"), F.max(F.size(col)).alias("hi"), F.count("*").alias("n")).collect())[0];
+  const r = (await df.agg(F.min(F.size(col)).alias("lo"), F.max(F.size(col)).alias("hi"), F.count("*").alias("n"),
+    F.sum(F.when(F.col(col).isNull(), 1).otherwise(0)).alias("nulls")).collect())[0];
   const n = Number(r["n"]);
   if (n === 0) throw new IllegalArgumentError(`${owner}: the training data has no rows.`, "EMPTY_DATA");
   const lo = Number(r["lo"]), hi = Number(r["hi"]);
-  if (r["lo"] === null || lo < 0) throw new IllegalArgumentError(`${owner}: the features column ${q(col)} has null vectors; drop those rows (df.na.drop()) or use VectorAssembler's handleInvalid.`, "NULL_FEATURES");
+  if (r["lo"] === null || lo < 0 || Number(r["nulls"]) > 0) throw new IllegalArgumentError(`${owner}: the features column ${q(col)} has null vectors; drop those rows (df.na.drop()) or use VectorAssembler's handleInvalid.`, "NULL_FEATURES");
   if (lo !== hi) throw new IllegalArgumentError(`${owner}: feature vectors in ${q(col)} have different lengths (${lo} to ${hi}); every row needs the same number of features.`, "FEATURE_LENGTH_MISMATCH");
   if (lo === 0) throw new IllegalArgumentError(`${owner}: the feature vectors in ${q(col)} are empty.`, "EMPTY_FEATURES");
   return { d: lo, n };

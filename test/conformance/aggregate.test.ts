@@ -283,4 +283,10 @@ conformance("aggregate", (ctx) => {
     assert.equal(by.get("max")!.s, "c");
     for (const r of rows) assert.ok(typeof r.v === "string", "describe values are strings");
   });
+
+  ctx.it("a CASE mixing an integer branch and a double branch sums as double (no truncation)", async () => {
+    const df = ctx.spark.createDataFrame([{ x: 2.5, c: true }, { x: 1.5, c: false }, { x: 0.25, c: false }], "x DOUBLE, c BOOLEAN");
+    const rows = await df.agg(F.sum(F.when(F.col("c"), 0).otherwise(F.col("x"))).alias("s")).collect();
+    assert.equal(rows[0].s, 1.75);
+  });
 });

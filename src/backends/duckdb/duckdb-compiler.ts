@@ -142,6 +142,20 @@ function numericResult(a: DataType | null, b: DataType | null): DataType | null 
   return null;
 }
 
+/** The type all branches share after Spark's widening (int < bigint < double), or null when unknown or mixed. */
+function commonType(types: readonly (DataType | null)[]): DataType | null {
+  const known = types.filter((t) => t !== "void");
+  if (known.length === 0) return "void";
+  if (known.some((t) => t === null)) return null;
+  let acc: DataType | null = known[0];
+  for (const t of known.slice(1)) {
+    if (JSON.stringify(t) === JSON.stringify(acc)) continue;
+    if (acc !== null && t !== null && isNumericType(acc) && isNumericType(t)) acc = numericResult(acc, t);
+    else return null;
+  }
+  return acc;
+}
+
 function frameBound(b: FrameBound, start: boolean): string {
   if (b === "unboundedPreceding") return "UNBOUNDED PRECEDING";
   if (b === "unboundedFollowing") return "UNBOUNDED FOLLOWING";
@@ -316,15 +330,15 @@ export class DuckDBCompiler {
     },
     CaseWhenExpr: async (e, s) => {
       const parts: string[] = [];
-      let type: DataType | null = null;
+      const types: (DataType | null)[] = [];
       for (const [cond, val] of e.branches) {
         const [c, v] = await this.exprs([cond, val], s);
         parts.push(`WHEN ${c.sql} THEN ${v.sql}`);
-        if (type === null && v.type !== "void") type = v.type;
+        types.push(v.type);
       }
       let other = "";
-      if (e.otherwise) { const o = await this.expr(e.otherwise, s); other = ` ELSE ${o.sql}`; if (type === null && o.type !== "void") type = o.type; }
-      return { sql: `(CASE ${parts.join(" ")}${other} END)`, name: exprName(e), type };
+      if (e.otherwise) { const o = await this.expr(e.otherwise, s); other = ` ELSE ${o.sql}`; types.push(o.type); }
+      return { sql: `(CASE ${parts.join(" ")}${other} END)`, name: exprName(e), type: commonType(types) };
     },
     InExpr: async (e, s) => {
       const c = await this.expr(e.child, s);
