@@ -118,12 +118,77 @@ export class LogisticRegression extends Estimator<LogisticRegressionModel> {
         icpts = icpts.map((v) => v - mi);
       }
       const model = new LogisticRegressionModel({ ...p, onProgress: null }, coefs, icpts, numClasses, family === "multinomial", this.uid);
-      model.summary = await trainingSummary(model, df, p, r.objectiveHistory, r.iterations, r.solver, provider.name);
+      const local = provider.localColumns();
+      model.summary = local && local.y ? localSummary(model, local.x, local.y, local.w, p, r.objectiveHistory, r.iterations, r.solver, provider.name)
+        : await trainingSummary(model, df, p, r.objectiveHistory, r.iterations, r.solver, provider.name);
       return model;
     } finally {
       await provider.close();
     }
   }
+}
+
+/** Accuracy and the ROC/PR curves from (score, positive weight, negative weight) per distinct score, best score first. */
+function curves(groups: { s: number; pos: number; neg: number }[]): { auc: number; roc: { FPR: number; TPR: number }[]; pr: { recall: number; precision: number }[] } {
+  const P = groups.reduce((a, r) => a + r.pos, 0), N = groups.reduce((a, r) => a + r.neg, 0);
+  const roc = [{ FPR: 0, TPR: 0 }], pr: { recall: number; precision: number }[] = [];
+  let tp = 0, fp = 0, auc = 0;
+  for (const r of groups) {
+    const ptp = tp, pfp = fp;
+    tp += r.pos; fp += r.neg;
+    const tpr = P > 0 ? tp / P : 0, fpr = N > 0 ? fp / N : 0;
+    auc += ((fpr - (N > 0 ? pfp / N : 0)) * (tpr + (P > 0 ? ptp / P : 0))) / 2;
+    roc.push({ FPR: fpr, TPR: tpr });
+    pr.push({ recall: tpr, precision: tp + fp > 0 ? tp / (tp + fp) : 1 });
+  }
+  if (pr.length) pr.unshift({ recall: 0, precision: pr[0].precision });
+  return { auc, roc, pr };
+}
+
+/** The training summary computed over in-process columns (kernel provider): no engine pass. */
+function localSummary(model: LogisticRegressionModel, x: readonly Float64Array[], y: Float64Array, w: Float64Array | null, p: LogisticRegressionParams, history: readonly number[], iterations: number, solver: string, providerName: string): LogisticRegressionTrainingSummary {
+  const n = y.length, d = x.length;
+  const B = model.coefficientMatrix, b0 = model.interceptVector;
+  let ok = 0, sw = 0;
+  const score = model.isMultinomial ? null : new Float64Array(n);
+  const margins = new Float64Array(B.length);
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < B.length; c++) { let m = b0[c]; const row = B[c]; for (let i = 0; i < d; i++) m += row[i] * x[i][r]; margins[c] = m; }
+    let pred: number;
+    if (score) { const p1 = 1 / (1 + Math.exp(-margins[0])); score[r] = p1; pred = p1 > p.threshold ? 1 : 0; }
+    else { pred = 0; for (let c = 1; c < B.length; c++) if (margins[c] > margins[pred]) pred = c; }
+    const wr = w ? w[r] : 1;
+    sw += wr;
+    if (pred === y[r]) ok += wr;
+  }
+  const accuracy = ok / sw;
+  if (!score) return { accuracy, areaUnderROC: null, roc: null, pr: null, objectiveHistory: history, totalIterations: iterations, solver, statsProvider: providerName };
+  const groups: { s: number; pos: number; neg: number }[] = [];
+  if (!w) {
+    // Unweighted: sort the positives' and the negatives' scores natively, then merge downwards.
+    let np = 0;
+    for (let i = 0; i < n; i++) if (y[i] === 1) np++;
+    const ps = new Float64Array(np), ns = new Float64Array(n - np);
+    for (let i = 0, a = 0, c = 0; i < n; i++) { if (y[i] === 1) ps[a++] = score[i]; else ns[c++] = score[i]; }
+    ps.sort(); ns.sort();
+    let a = ps.length - 1, c = ns.length - 1;
+    while (a >= 0 || c >= 0) {
+      const top = Math.max(a >= 0 ? ps[a] : -Infinity, c >= 0 ? ns[c] : -Infinity);
+      const g = { s: top, pos: 0, neg: 0 };
+      while (a >= 0 && ps[a] === top) { g.pos++; a--; }
+      while (c >= 0 && ns[c] === top) { g.neg++; c--; }
+      groups.push(g);
+    }
+  } else {
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, c) => score[c] - score[a]);
+    for (const i of order) {
+      const last = groups[groups.length - 1];
+      const g = last && last.s === score[i] ? last : (groups.push({ s: score[i], pos: 0, neg: 0 }), groups[groups.length - 1]);
+      if (y[i] === 1) g.pos += w[i]; else g.neg += w[i];
+    }
+  }
+  const { auc, roc, pr } = curves(groups);
+  return { accuracy, areaUnderROC: auc, roc, pr, objectiveHistory: history, totalIterations: iterations, solver, statsProvider: providerName };
 }
 
 async function trainingSummary(model: LogisticRegressionModel, df: DataFrame, p: LogisticRegressionParams, history: readonly number[], iterations: number, solver: string, providerName: string): Promise<LogisticRegressionTrainingSummary> {
@@ -135,18 +200,7 @@ async function trainingSummary(model: LogisticRegressionModel, df: DataFrame, p:
   // Weighted positives and negatives per distinct score, then the curves by a sweep from the top score down.
   const score = F.col(p.probabilityCol).getItem(1);
   const rows = await t.groupBy(score.alias("s")).agg(F.sum(w.multiply(y)).alias("pos"), F.sum(w.multiply(F.lit(1).minus(y))).alias("neg")).orderBy(F.col("s").desc()).collect();
-  const P = rows.reduce((a, r) => a + Number(r["pos"]), 0), N = rows.reduce((a, r) => a + Number(r["neg"]), 0);
-  const roc = [{ FPR: 0, TPR: 0 }], pr: { recall: number; precision: number }[] = [];
-  let tp = 0, fp = 0, auc = 0;
-  for (const r of rows) {
-    const ptp = tp, pfp = fp;
-    tp += Number(r["pos"]); fp += Number(r["neg"]);
-    const tpr = P > 0 ? tp / P : 0, fpr = N > 0 ? fp / N : 0;
-    auc += ((fpr - (N > 0 ? pfp / N : 0)) * (tpr + (P > 0 ? ptp / P : 0))) / 2;
-    roc.push({ FPR: fpr, TPR: tpr });
-    pr.push({ recall: tpr, precision: tp + fp > 0 ? tp / (tp + fp) : 1 });
-  }
-  if (pr.length) pr.unshift({ recall: 0, precision: pr[0].precision });
+  const { auc, roc, pr } = curves(rows.map((r) => ({ s: Number(r["s"]), pos: Number(r["pos"]), neg: Number(r["neg"]) })));
   return { accuracy, areaUnderROC: auc, roc, pr, objectiveHistory: history, totalIterations: iterations, solver, statsProvider: providerName };
 }
 

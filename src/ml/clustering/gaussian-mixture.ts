@@ -77,6 +77,27 @@ function precompute(weights: readonly number[], means: readonly (readonly number
   return gmmPrecompute(weights.map((w) => Math.max(w, 1e-300)), A, means, half, used);
 }
 
+/** Rows per most probable component, over in-process columns (in the provider's coordinates). */
+function hardCounts(x: readonly Float64Array[], pre: GmmPrecomputed): number[] {
+  const { k, d, A, b, logConst } = pre;
+  const n = x[0].length;
+  const counts = new Array<number>(k).fill(0);
+  const row = new Float64Array(d);
+  for (let r = 0; r < n; r++) {
+    for (let i = 0; i < d; i++) row[i] = x[i][r];
+    let best = 0, bestLp = -Infinity;
+    for (let j = 0; j < k; j++) {
+      let q = 0;
+      const Aj = A[j], bj = b[j];
+      for (let i = 0; i < d; i++) { let z = -bj[i]; const Ai = Aj[i]; for (let c = 0; c <= i; c++) z += Ai[c] * row[c]; q += z * z; }
+      const lp = logConst[j] - 0.5 * q;
+      if (lp > bestLp) { bestLp = lp; best = j; }
+    }
+    counts[best]++;
+  }
+  return counts;
+}
+
 /**
  * Gaussian mixture clustering (full covariance, EM).
  * @example
@@ -130,7 +151,8 @@ export class GaussianMixture extends Estimator<GaussianMixtureModel> {
         means.map((m, j) => ({ mean: m.map((v, a) => v + shift[a]), cov: covs[j].map((row) => [...row]) })),
         this.uid,
       );
-      const sizes = await model.clusterSizesOf(df);
+      const local = provider.localColumns();
+      const sizes = local ? hardCounts(local.x, precompute(weights, means, covs, p.regCovar)) : await model.clusterSizesOf(df);
       model.summary = { k: p.k, logLikelihood: history[history.length - 1] ?? NaN, logLikelihoodHistory: history, numIter: iter, converged, clusterSizes: sizes, statsProvider: provider.name };
       return model;
     } finally {

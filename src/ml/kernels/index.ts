@@ -2,7 +2,8 @@
  * Per-iteration sufficient statistics for the ML estimators, computed by WebAssembly SIMD
  * kernels (compiled from AssemblyScript at build time, see scripts/kernels/) on worker threads
  * that share one WebAssembly.Memory. Feature columns are copied into that memory once, in the
- * layout the kernels read (column-major, padded to an even row count); every pass then splits
+ * layout the kernels read (column-major, each column padded with zero rows to a multiple of 8
+ * and at least 2 past the end); every pass then splits
  * the rows into blocks that the workers claim, calls the kernel in chunks of `chunkRows` rows
  * (V8 optimizes a wasm function between calls, not inside one long call) and adds the blocks'
  * partial sums up in block order, so the result is bitwise the same on every run and for any
@@ -82,11 +83,11 @@ export interface LoadedData {
 interface Manifest {
   readonly unrolledMaxD: number;
   readonly core: string;
+  readonly gmmUnrolled: string;
   readonly specialized: Record<string, { readonly file: string; readonly ks: readonly number[] }>;
 }
 
 interface Kernel {
-  readonly workers?: number;
   readonly module: string;
   readonly fn: string;
   readonly k: number;
@@ -183,7 +184,7 @@ interface Pending {
  * const pool = new KernelPool({ workers: 2 });
  * await pool.loadColumns([new Float64Array([0, 1, 2]), new Float64Array([1, 1, 0])]);
  * const s = await pool.kmeansStats([[0, 1], [2, 0]]);
- * console.log(s.counts, s.cost); // Float64Array [2, 1] 1
+ * console.log(s.counts, s.cost); // Float64Array(2) [ 2, 1 ] 1
  * await pool.close();
  */
 export class KernelPool {
@@ -256,8 +257,8 @@ export class KernelPool {
       });
       if (weights && weights.length !== rows) throw new RangeError(`weights have ${weights.length} rows, the columns ${rows}`);
       if (labels && labels.length !== rows) throw new RangeError(`labels have ${labels.length} rows, the columns ${rows}`);
-      this.store = undefined;
-      const stride = align(Math.max(rows, 2), 8);
+      // At least two zero rows past the end: kernels that step four rows at a time read them.
+      const stride = align(rows + 2, 8);
       const cols = this.columnsAt(BASE, d, stride, !!weights, !!labels);
       const end = cols.end;
       const need = end + this.reserveFor(d, 64, rows);
@@ -267,6 +268,7 @@ export class KernelPool {
             (this.maxBytes >= WASM32_MAX ? " (the wasm32 limit)" : "") + "; stream them with loadChunks()",
         );
       }
+      this.store = undefined;
       this.ensure(end);
       const f64 = new Float64Array(this.memory.buffer);
       const put = (src: Float64Array, at: number): void => {
@@ -292,13 +294,13 @@ export class KernelPool {
       if (!Number.isInteger(d) || d < 1) throw new RangeError(`d must be a positive integer, got ${d}`);
       const bufferRows = align(options.bufferRows ?? 524288, 2);
       if (!(bufferRows >= 2)) throw new RangeError(`bufferRows must be at least 2, got ${options.bufferRows}`);
-      this.store = undefined;
-      const stride = align(bufferRows, 8);
+      const stride = align(bufferRows + 2, 8);
       const a = this.columnsAt(BASE, d, stride, !!options.weighted, !!options.labeled);
       const b = this.columnsAt(a.end, d, stride, !!options.weighted, !!options.labeled);
       if (b.end + this.reserveFor(d, 64, bufferRows) > this.maxBytes) {
         throw new RangeError(`two buffers of ${bufferRows} rows x ${d} columns do not fit maxBytes = ${this.maxBytes}; lower bufferRows`);
       }
+      this.store = undefined;
       this.ensure(b.end);
       this.store = {
         mode: "stream", rows: 0, d, stride, bufs: [a, b], end: b.end,
@@ -314,15 +316,11 @@ export class KernelPool {
    * @throws RangeError for a covariance that is not positive definite.
    */
   async gmmStats(params: GmmParams, options: PassOptions = {}): Promise<GmmStats> {
-    const { d } = this.need();
     const k = params.weights.length;
     if (k < 1) throw new RangeError("gmmStats needs at least one component");
-    const packed = packGmm(params, d);
-    const Q = 1 + d + tri(d);
-    const out = await this.pass({
-      workers: options.workers,
-      ...this.pick("gmm", k, d, options.variant ?? "auto"),
-      k, params: packed, outLen: k * Q + 1, scratchValues: k * Q + 3 * k + 2 * d + 8,
+    const { out, d } = await this.pass(options, ({ d }) => {
+      const Q = 1 + d + tri(d);
+      return { ...this.pick("gmm", k, d, options.variant), k, params: packGmm(params, d), outLen: k * Q + 1, scratchValues: k * Q + 3 * k + 2 * d + 8 };
     });
     return unpackGmm(out, k, d);
   }
@@ -333,14 +331,11 @@ export class KernelPool {
    * normalized rows and centres.
    */
   async kmeansStats(centers: readonly ArrayLike<number>[], options: PassOptions = {}): Promise<KMeansStats> {
-    const { d } = this.need();
     const k = centers.length;
     if (k < 1) throw new RangeError("kmeansStats needs at least one centre");
-    const out = await this.pass({
-      workers: options.workers,
-      ...this.pick("kmeans", k, d, options.variant ?? "auto"),
-      k, params: packRows(centers, d, "centre"), outLen: k * (d + 1) + 1, scratchValues: d + 8,
-    });
+    const { out, d } = await this.pass(options, ({ d }) => ({
+      ...this.pick("kmeans", k, d, options.variant), k, params: packRows(centers, d, "centre"), outLen: k * (d + 1) + 1, scratchValues: d + 8,
+    }));
     return unpackKMeans(out, k, d);
   }
 
@@ -349,16 +344,13 @@ export class KernelPool {
    * labels (0/1) come from `loadColumns`. log(1 + e^m) is evaluated without overflow.
    */
   async logisticStats(coefficients: ArrayLike<number>, intercept: number, options: PassOptions = {}): Promise<LogisticStats> {
-    const { d } = this.need(true);
-    const p = new Float64Array(d + 1);
-    if (coefficients.length !== d) throw new RangeError(`coefficients have length ${coefficients.length}, expected ${d}`);
-    for (let j = 0; j < d; j++) p[j] = coefficients[j];
-    p[d] = intercept;
-    if (!p.every(Number.isFinite)) throw new RangeError("coefficients and intercept must be finite");
-    const out = await this.pass({
-      workers: options.workers,
-      ...this.pick("logistic", 1, d, options.variant ?? "auto"),
-      k: 1, params: p, outLen: d + 3, scratchValues: 2 * d + 8,
+    const { out, d } = await this.pass({ ...options, labels: true }, ({ d }) => {
+      if (coefficients.length !== d) throw new RangeError(`coefficients have length ${coefficients.length}, expected ${d}`);
+      const p = new Float64Array(d + 1);
+      for (let j = 0; j < d; j++) p[j] = coefficients[j];
+      p[d] = intercept;
+      if (!p.every(Number.isFinite)) throw new RangeError("coefficients and intercept must be finite");
+      return { ...this.pick("logistic", 1, d, options.variant), k: 1, params: p, outLen: d + 3, scratchValues: 2 * d + 8 };
     });
     return unpackLogistic(out, d);
   }
@@ -368,30 +360,24 @@ export class KernelPool {
    * (coefficients: K rows of d, intercepts: K); labels 0..K-1 come from `loadColumns`.
    */
   async multinomialStats(coefficients: readonly ArrayLike<number>[], intercepts: ArrayLike<number>, options: PassOptions = {}): Promise<MultinomialStats> {
-    const { d } = this.need(true);
     const k = coefficients.length;
     if (k < 2) throw new RangeError("multinomialStats needs at least two classes");
     if (intercepts.length !== k) throw new RangeError(`${intercepts.length} intercepts for ${k} classes`);
-    const p = new Float64Array(k * d + k);
-    p.set(packRows(coefficients, d, "coefficient row"));
-    for (let c = 0; c < k; c++) p[k * d + c] = intercepts[c];
-    if (!p.every(Number.isFinite)) throw new RangeError("coefficients and intercepts must be finite");
-    const out = await this.pass({
-      workers: options.workers,
-      ...this.pick("multinomial", k, d, options.variant ?? "auto"),
-      k, params: p, outLen: k * (d + 1) + 2, scratchValues: k * (d + 1) + 2 + k + d + 8,
+    const { out, d } = await this.pass({ ...options, labels: true }, ({ d }) => {
+      const p = new Float64Array(k * d + k);
+      p.set(packRows(coefficients, d, "coefficient row"));
+      for (let c = 0; c < k; c++) p[k * d + c] = intercepts[c];
+      if (!p.every(Number.isFinite)) throw new RangeError("coefficients and intercepts must be finite");
+      return { ...this.pick("multinomial", k, d, options.variant), k, params: p, outLen: k * (d + 1) + 2, scratchValues: k * (d + 1) + 2 + k + d + 8 };
     });
     return unpackMultinomial(out, k, d);
   }
 
   /** Weighted Gram pass for least squares: X^T W X, X^T W y, sum w, sum w x, sum w y, sum w y^2 (y = 0 without labels). */
   async gram(options: PassOptions = {}): Promise<GramStats> {
-    const { d } = this.need();
-    const n = 1 + 2 * d + tri(d) + 2;
-    const out = await this.pass({
-      workers: options.workers,
-      ...this.pick("gram", 1, d, options.variant ?? "auto"),
-      k: 1, params: new Float64Array(0), outLen: n, scratchValues: n + d + 8,
+    const { out, d } = await this.pass(options, ({ d }) => {
+      const n = 1 + 2 * d + tri(d) + 2;
+      return { ...this.pick("gram", 1, d, options.variant), k: 1, params: new Float64Array(0), outLen: n, scratchValues: n + d + 8 };
     });
     return unpackGram(out, d);
   }
@@ -412,7 +398,7 @@ export class KernelPool {
 
   // -------------------------------------------------------------------------------------------
 
-  private pick(kind: string, k: number, d: number, variant: KernelVariant): { module: string; fn: string } {
+  private pick(kind: string, k: number, d: number, variant: KernelVariant = "auto"): { module: string; fn: string } {
     const m = manifest();
     if (kind === "gmm" && (variant === "auto" || variant === "specialized")) {
       const s = m.specialized[String(d)];
@@ -420,7 +406,7 @@ export class KernelPool {
       if (variant === "specialized") throw new RangeError(`no specialized GMM kernel was built for k=${k}, d=${d}`);
     }
     if (variant === "specialized" && kind !== "gmm") throw new RangeError(`only GMM has specialized kernels, not ${kind}`);
-    if (variant !== "generic" && d <= m.unrolledMaxD) return { module: m.core, fn: `${kind}_u${d}` };
+    if (variant !== "generic" && d <= m.unrolledMaxD) return { module: kind === "gmm" ? m.gmmUnrolled : m.core, fn: `${kind}_u${d}` };
     if (variant === "unrolled") throw new RangeError(`unrolled kernels exist for d <= ${m.unrolledMaxD}, not ${d}`);
     return { module: m.core, fn: `${kind}_generic` };
   }
@@ -516,9 +502,12 @@ export class KernelPool {
     return { blockRows, blocks: Math.ceil(rows / blockRows) };
   }
 
-  private pass(kernel: Kernel): Promise<Float64Array> {
+  /** Runs one kernel over all loaded rows; `make` builds it for the loaded data's shape. */
+  private pass(options: PassOptions & { labels?: boolean }, make: (s: Store) => Kernel): Promise<{ out: Float64Array; d: number }> {
     return this.serialize(async () => {
-      const s = this.need();
+      const s = this.need(options.labels);
+      const kernel = make(s);
+      const limit = options.workers ?? this.workers;
       this.sendModule(kernel.module);
       const maxRows = s.mode === "resident" ? s.rows : s.bufferRows;
       const { blocks: maxBlocks } = this.plan(maxRows, kernel.outLen);
@@ -548,14 +537,14 @@ export class KernelPool {
           module: kernel.module, fn: kernel.fn, data: cols.data, stride: s.stride, d: s.d, w: cols.w, y: cols.y,
           params, k: kernel.k, scratch, scratchBytes, out, outLen: kernel.outLen, rows, blocks, blockRows,
           chunkRows: this.chunkRows,
-        }, kernel.workers ?? this.workers);
+        }, limit);
         return { done, blocks };
       };
       if (s.mode === "resident") {
         const r = run(s.cols, s.rows, outs[0]);
         await r.done;
         reduce(outs[0], r.blocks);
-        return total;
+        return { out: total, d: s.d };
       }
       let rowsSeen = 0;
       const reader = new ChunkReader(s.source, s.d, s.weighted, s.labeled);
@@ -576,7 +565,7 @@ export class KernelPool {
         if (inflight) await inflight.done.catch(() => undefined);
       }
       s.rows = rowsSeen;
-      return total;
+      return { out: total, d: s.d };
     });
   }
 }

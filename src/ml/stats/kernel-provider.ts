@@ -197,6 +197,8 @@ export class KernelStatsProvider implements StatsProvider {
     return idx.map((r) => this.x.map((c) => c[r]));
   }
 
+  localColumns(): { x: readonly Float64Array[]; y: Float64Array | null; w: Float64Array | null } { return { x: this.x, y: this.y, w: this.w }; }
+
   async close(): Promise<void> {
     await this.pool.close();
     if (this.sql) await this.sql.close();

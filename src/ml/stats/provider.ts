@@ -107,6 +107,11 @@ export interface StatsProvider {
   /** ½·Σ w (y − β·x − β0)². */
   squared(beta: Float64Array, intercept: number, batch: BatchSpec | null): Promise<GlmStats>;
   gram(): Promise<GramStats>;
+  /**
+   * The training columns when they are already in this process (the kernel provider), so
+   * small per-row summaries need no extra pass through the engine; null otherwise.
+   */
+  localColumns(): { readonly x: readonly Float64Array[]; readonly y: Float64Array | null; readonly w: Float64Array | null } | null;
   /** Up to `n` rows' features, drawn deterministically from `seed`, for initialisation. */
   sample(n: number, seed: number): Promise<number[][]>;
   close(): Promise<void>;

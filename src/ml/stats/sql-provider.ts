@@ -239,5 +239,7 @@ export class SqlStatsProvider implements StatsProvider {
     return rows.map((r) => this.x.map((_, i) => num(r[`x${i}`])));
   }
 
+  localColumns(): null { return null; }
+
   async close(): Promise<void> { await this.base.unpersist(); }
 }
