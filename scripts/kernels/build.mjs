@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Compiles the ML kernels (AssemblyScript -> WebAssembly SIMD) into dist/ml/kernels/wasm/:
-//   core.wasm       generic-loop kernels for any k and d, and kernels unrolled over d = 1..16
-//                   (GMM with k at run time, k-means, logistic, multinomial, Gram);
+//   core.wasm       generic-loop kernels for any k and d, and the k-means, logistic,
+//                   multinomial and Gram kernels unrolled over d = 1..16;
+//   gmm-unrolled.wasm  GMM kernels unrolled over d = 1..16, k read at run time;
 //   gmm-d{d}.wasm   GMM kernels unrolled over both k and d, for the grid below;
 //   manifest.json   what was built, read by src/ml/kernels/index.ts.
 // Sources: src/ml/kernels/assembly/*.as (hand-written) and scripts/kernels/generate.mjs.
@@ -15,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { join, dirname } from "node:path";
 import { availableParallelism } from "node:os";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
-import { ASC_OPTIONS, coreModule, specializedModule } from "./generate.mjs";
+import { ASC_OPTIONS, coreModule, gmmUnrolledModule, specializedModule } from "./generate.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const ASM_DIR = join(ROOT, "src", "ml", "kernels", "assembly");
@@ -57,7 +58,10 @@ function sources() {
 
 /** The compile jobs: [file name, entry source]. */
 function jobs(args) {
-  const list = [["core.wasm", coreModule(UNROLLED_MAX_D)]];
+  const list = [
+    ["core.wasm", coreModule(UNROLLED_MAX_D)],
+    ["gmm-unrolled.wasm", gmmUnrolledModule(UNROLLED_MAX_D)],
+  ];
   for (const d of args.grid.d) list.push([`gmm-d${d}.wasm`, specializedModule(d, args.grid.k, { dummyStore: args.dummyStore })]);
   return list;
 }
@@ -130,6 +134,7 @@ async function main() {
     assemblyscript: version,
     unrolledMaxD: UNROLLED_MAX_D,
     core: "core.wasm",
+    gmmUnrolled: "gmm-unrolled.wasm",
     specialized: Object.fromEntries(args.grid.d.map((d) => [String(d), { file: `gmm-d${d}.wasm`, ks: args.grid.k }])),
     compileMs: Object.fromEntries(results.map((r) => [r.file, Math.round(r.ms)])),
   };

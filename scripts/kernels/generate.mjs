@@ -4,13 +4,15 @@
 // Every kernel export has the same signature, so one worker loop drives them all:
 //   (data, stride, d, w, y, params, k, scratch, out, start, end) => void
 // data:    column j of the features starts at data + j * stride * 8 (f64, column-major);
-// stride:  rows per column, even and padded with zeros;
+// stride:  rows per column: a multiple of 8, with at least 2 zero rows past the data (kernels
+//          that step four rows at a time read a masked pair beyond `end`);
 // w, y:    per-row weight and label columns (0 = none; padding rows carry weight 0);
-// params:  kernel parameters, each value stored twice (an f64x2 splat) so that a
-//          multiplication reads it straight from memory;
+// params:  kernel parameters, each value stored twice (an f64x2 splat), so one 128-bit load
+//          gives both lanes;
 // scratch: this worker's scratch area (f64x2 accumulators);
 // out:     f64 sums that the kernel adds to (the caller zeroes them per block);
 // start, end: rows [start, end), start even. An odd `end` masks the last pair's second lane.
+// GMM and logistic kernels step four rows (two pairs) at a time, the others two.
 //
 // Each f64x2 holds the same feature of two consecutive rows, so no kernel ever shuffles. The
 // kernels read the exp/log constants from a table in page 0 (assembly/common.as).
@@ -102,13 +104,24 @@ function gmmEStep(d, q, ofs) {
  * rows instead of once per two, which halves the stores (the kernels' tightest resource: a
  * 128-bit store per cycle). Pair h's x_j sits at xb + (h d + j) 16, its r at `ra`/`rb`.
  */
-function gmmMStep2(d, accPtr, base, ra, rb) {
+function gmmMStep2(d, accPtr, base, ra, rb, tile = 4) {
   const X = (h, j) => `v128.load(xb, ${(h * d + j) * 16})`;
+  const T = (i, j) => base + 1 + d + tri(i) + j; // packed index of (i, j), j <= i
   const lines = [`      ${accum(accPtr, base * 16, `vadd(${ra}, ${rb})`)}`];
-  let a = base + 1 + d;
-  for (const i of range(d)) {
-    lines.push(`      { const rxa = vmul(${ra}, ${X(0, i)}); const rxb = vmul(${rb}, ${X(1, i)}); ${accum(accPtr, (base + 1 + i) * 16, "vadd(rxa, rxb)")}`);
-    for (const j of range(i + 1)) lines.push(`        ${accum(accPtr, a++ * 16, `vadd(vmul(rxa, ${X(0, j)}), vmul(rxb, ${X(1, j)}))`)}`);
+  // Rows of the triangle in tiles: r x_i for a tile stays in registers while each x_j is
+  // loaded once per tile (not once per product).
+  for (let i0 = 0; i0 < d; i0 += tile) {
+    const rows = range(Math.min(tile, d - i0)).map((t) => i0 + t);
+    lines.push("      {");
+    for (const i of rows) {
+      lines.push(`        const rxa${i} = vmul(${ra}, ${X(0, i)}); const rxb${i} = vmul(${rb}, ${X(1, i)});`);
+      lines.push(`        ${accum(accPtr, (base + 1 + i) * 16, `vadd(rxa${i}, rxb${i})`)}`);
+    }
+    for (const j of range(rows[rows.length - 1] + 1)) {
+      lines.push(`        { const xa = ${X(0, j)}; const xb_ = ${X(1, j)};`);
+      for (const i of rows) if (i >= j) lines.push(`          ${accum(accPtr, T(i, j) * 16, `vadd(vmul(rxa${i}, xa), vmul(rxb${i}, xb_))`)}`);
+      lines.push("        }");
+    }
     lines.push("      }");
   }
   return lines;
@@ -300,35 +313,51 @@ ${lane(1)}
 // ---------------------------------------------------------------------------------------------
 
 export function logisticUnrolled(d) {
-  const margin = treeSum([...range(d).map((j) => `vmul(v128.load(params, ${j * 16}), x${j})`), `v128.load(params, ${d * 16})`]);
+  // Two row pairs per step, their statements interleaved: each pair's exp -> log1p chain is
+  // long, and two independent chains side by side keep the out-of-order core busy.
+  const margin = (h) => treeSum([...range(d).map((j) => `vmul(v128.load(params, ${j * 16}), x${h}${j})`), `v128.load(params, ${d * 16})`]);
+  const both = (f) => ["a", "b"].map((h) => `    ${f(h)}`).join("\n");
+  const loads = range(d)
+    .map((j) => `    const xa${j} = v128.load(p); const xb${j} = v128.load(p, 16);${j + 1 < d ? " p += cs;" : ""}`)
+    .join("\n");
   const gAcc = range(d).map((j) => `  let g${j} = f64x2(0.0, 0.0);`).join("\n");
-  const gUpd = range(d).map((j) => `    g${j} = vadd(g${j}, vmul(g, x${j}));`).join("\n");
+  const gUpd = range(d).map((j) => `    g${j} = vadd(g${j}, vadd(vmul(ga, xa${j}), vmul(gb, xb${j})));`).join("\n");
   const gStore = range(d).map((j) => `  v128.store(scratch, g${j}, ${(1 + j) * 16});`).join("\n");
   return `
 export function logistic_u${d}(${SIG}): void {
   const cs: usize = <usize>stride << 3;
   let loss = f64x2(0.0, 0.0);
-  let gb = f64x2(0.0, 0.0);
+  let gi = f64x2(0.0, 0.0);
   let sw = f64x2(0.0, 0.0);
 ${gAcc}
-  for (let i = start; i < end; i += 2) {
-${loadRowPair(d)}
-${LOAD_WEIGHTS}
-    const yl = v128.load(y + (<usize>i << 3));
-    const m = ${margin};
-    const ex = vexp(f64x2.neg(f64x2.abs(m)));
-    const sp = vadd(f64x2.pmax(f64x2(0.0, 0.0), m), vlog1p(ex));
-    loss = vadd(loss, vmul(wv, vsub(sp, vmul(yl, m))));
+  for (let i = start; i < end; i += 4) {
+    let p = data + (<usize>i << 3);
+${loads}
     const one = cst(C_ONE);
-    const sig = f64x2.div(v128.bitselect(one, ex, f64x2.ge(m, f64x2(0.0, 0.0))), vadd(one, ex));
-    const g = vmul(wv, vsub(sig, yl));
+    let wa = one;
+    let wb = one;
+    if (w != 0) {
+      wa = v128.load(w + (<usize>i << 3));
+      wb = v128.load(w + (<usize>i << 3), 16);
+    }
+    if (i + 1 >= end) wa = v128.and(wa, cst(C_LANE0));
+    if (i + 3 >= end) wb = i + 2 >= end ? f64x2(0.0, 0.0) : v128.and(wb, cst(C_LANE0));
+    const ya = v128.load(y + (<usize>i << 3));
+    const yb = v128.load(y + (<usize>i << 3), 16);
+    const ma = ${margin("a")};
+    const mb = ${margin("b")};
+${both((h) => `const ex${h} = vexp(f64x2.neg(f64x2.abs(m${h})));`)}
+${both((h) => `const sp${h} = vadd(f64x2.pmax(f64x2(0.0, 0.0), m${h}), vlog1p(ex${h}));`)}
+${both((h) => `const sig${h} = f64x2.div(v128.bitselect(one, ex${h}, f64x2.ge(m${h}, f64x2(0.0, 0.0))), vadd(one, ex${h}));`)}
+    loss = vadd(loss, vadd(vmul(wa, vsub(spa, vmul(ya, ma))), vmul(wb, vsub(spb, vmul(yb, mb)))));
+${both((h) => `const g${h} = vmul(w${h}, vsub(sig${h}, y${h}));`)}
 ${gUpd}
-    gb = vadd(gb, g);
-    sw = vadd(sw, wv);
+    gi = vadd(gi, vadd(ga, gb));
+    sw = vadd(sw, vadd(wa, wb));
   }
   v128.store(scratch, loss);
 ${gStore}
-  v128.store(scratch, gb, ${(d + 1) * 16});
+  v128.store(scratch, gi, ${(d + 1) * 16});
   v128.store(scratch, sw, ${(d + 2) * 16});
   flush(scratch, out, ${d + 3});
 }
@@ -429,12 +458,22 @@ ${lines.join("\n")}
 `;
 }
 
-/** The module with the generic kernels (re-exported) and the kernels unrolled over d = 1..maxD. */
+/**
+ * The core module: the generic kernels (re-exported), the constant table's initializer and the
+ * non-GMM kernels unrolled over d = 1..maxD.
+ */
 export function coreModule(maxD) {
   const parts = [HEADER, 'export * from "./generic";\nexport { init_constants } from "./common";\n'];
   for (let d = 1; d <= maxD; d++) {
-    parts.push(gmmUnrolled(d), kmeansUnrolled(d), logisticUnrolled(d), multinomialUnrolled(d), gramUnrolled(d));
+    parts.push(kmeansUnrolled(d), logisticUnrolled(d), multinomialUnrolled(d), gramUnrolled(d));
   }
+  return parts.join("\n");
+}
+
+/** The GMM kernels unrolled over d = 1..maxD with k at run time (a module of their own, so the build splits evenly). */
+export function gmmUnrolledModule(maxD) {
+  const parts = [HEADER];
+  for (let d = 1; d <= maxD; d++) parts.push(gmmUnrolled(d));
   return parts.join("\n");
 }
 

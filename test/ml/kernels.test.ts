@@ -147,6 +147,94 @@ function randomGmm(r: () => number, k: number, d: number): GmmParams {
   return { weights, means, covariances };
 }
 
+function kmeansReference(cols: Float64Array[], w: Float64Array | null, centers: number[][]): { counts: number[]; sums: number[][]; cost: number } {
+  const k = centers.length;
+  const d = cols.length;
+  const counts = new Array(k).fill(0);
+  const sums = Array.from({ length: k }, () => new Array(d).fill(0));
+  let cost = 0;
+  for (let i = 0; i < cols[0].length; i++) {
+    const x = row(cols, i);
+    let best = Infinity;
+    let bi = 0;
+    centers.forEach((ctr, m) => {
+      const dist = ctr.reduce((s, v, j) => s + (x[j] - v) ** 2, 0);
+      if (dist < best) [best, bi] = [dist, m];
+    });
+    const wi = w ? w[i] : 1;
+    counts[bi] += wi;
+    x.forEach((v, j) => (sums[bi][j] += wi * v));
+    cost += wi * best;
+  }
+  return { counts, sums, cost };
+}
+
+function logisticReference(cols: Float64Array[], w: Float64Array | null, y: Float64Array, coef: number[], b0: number): { loss: number; g: number[]; gb: number; sw: number } {
+  let loss = 0;
+  let gb = 0;
+  let sw = 0;
+  const g = new Array(cols.length).fill(0);
+  for (let i = 0; i < cols[0].length; i++) {
+    const x = row(cols, i);
+    const m = b0 + x.reduce((s, v, j) => s + v * coef[j], 0);
+    const wi = w ? w[i] : 1;
+    loss += wi * (Math.max(m, 0) + Math.log1p(Math.exp(-Math.abs(m))) - y[i] * m);
+    const p = m >= 0 ? 1 / (1 + Math.exp(-m)) : Math.exp(m) / (1 + Math.exp(m));
+    const gi = wi * (p - y[i]);
+    x.forEach((v, j) => (g[j] += gi * v));
+    gb += gi;
+    sw += wi;
+  }
+  return { loss, g, gb, sw };
+}
+
+function multinomialReference(cols: Float64Array[], w: Float64Array | null, y: Float64Array, coef: number[][], b: number[]): { loss: number; g: number[][]; gb: number[]; sw: number } {
+  const K = coef.length;
+  let loss = 0;
+  let sw = 0;
+  const g = Array.from({ length: K }, () => new Array(cols.length).fill(0));
+  const gb = new Array(K).fill(0);
+  for (let i = 0; i < cols[0].length; i++) {
+    const x = row(cols, i);
+    const m = coef.map((beta, k) => b[k] + beta.reduce((s, v, j) => s + v * x[j], 0));
+    const mx = Math.max(...m);
+    const lse = mx + Math.log(m.reduce((s, v) => s + Math.exp(v - mx), 0));
+    const wi = w ? w[i] : 1;
+    loss += wi * (lse - m[y[i]]);
+    for (let k = 0; k < K; k++) {
+      const gk = wi * (Math.exp(m[k] - lse) - (y[i] === k ? 1 : 0));
+      x.forEach((v, j) => (g[k][j] += gk * v));
+      gb[k] += gk;
+    }
+    sw += wi;
+  }
+  return { loss, g, gb, sw };
+}
+
+function gramReference(cols: Float64Array[], w: Float64Array | null, y: Float64Array | null): { sw: number; sx: number[]; xtx: number[]; xty: number[]; sy: number; syy: number } {
+  const d = cols.length;
+  const xtx = new Array(d * d).fill(0);
+  const xty = new Array(d).fill(0);
+  const sx = new Array(d).fill(0);
+  let sw = 0;
+  let sy = 0;
+  let syy = 0;
+  for (let i = 0; i < cols[0].length; i++) {
+    const x = row(cols, i);
+    const wi = w ? w[i] : 1;
+    const yi = y ? y[i] : 0;
+    sw += wi;
+    sy += wi * yi;
+    syy += wi * yi * yi;
+    for (let a = 0; a < d; a++) {
+      sx[a] += wi * x[a];
+      xty[a] += wi * x[a] * yi;
+      for (let b = 0; b < d; b++) xtx[a * d + b] += wi * x[a] * x[b];
+    }
+  }
+  return { sw, sx, xtx, xty, sy, syy };
+}
+
 // ---- tests --------------------------------------------------------------------------------
 
 describe("ML kernels", () => {
@@ -219,6 +307,30 @@ describe("ML kernels", () => {
       }
     });
   }
+
+  it("every generated GMM kernel (unrolled d = 1..16, the specialized grid) matches the reference", async () => {
+    const n = 41;
+    for (let d = 1; d <= 16; d++) {
+      const r = rng(600 + d);
+      const cols = columns(r, n, d);
+      const w = Float64Array.from({ length: n }, () => r());
+      await pool.loadColumns(cols, w);
+      for (let k = 1; k <= 8; k++) {
+        const variants: KernelVariant[] = ["unrolled"];
+        if (pool.kernelFor("gmm", k, d).includes("gmm_k")) variants.push("specialized");
+        if (k > 3 && variants.length === 1) continue;
+        const params = randomGmm(r, k, d);
+        const ref = gmmReference(cols, w, params);
+        for (const variant of variants) {
+          const s = await pool.gmmStats(params, { variant });
+          const what = `k=${k} d=${d} ${pool.kernelFor("gmm", k, d, variant)}`;
+          close(s.sumResp, ref.sumResp, `${what} sumResp`);
+          s.sumXX.forEach((v, c) => close(v, ref.sumXX[c], `${what} sumXX[${c}]`));
+          close([s.logLikelihood], [ref.logLikelihood], `${what} logLikelihood`);
+        }
+      }
+    }
+  });
 
   it("a specialized GMM kernel exists for k=5, d=8 and auto picks it", () => {
     assert.match(pool.kernelFor("gmm", 5, 8), /gmm_k5_d8/);
@@ -294,22 +406,7 @@ describe("ML kernels", () => {
       const cols = columns(r, c.n, c.d);
       const w = c.weighted ? Float64Array.from({ length: c.n }, () => 2 * r()) : null;
       const centers = Array.from({ length: c.k }, (_, m) => row(cols, (m * 7) % c.n).map((v) => v + 0.01 * gauss(r)));
-      const counts = new Array(c.k).fill(0);
-      const sums = Array.from({ length: c.k }, () => new Array(c.d).fill(0));
-      let cost = 0;
-      for (let i = 0; i < c.n; i++) {
-        const x = row(cols, i);
-        let best = Infinity;
-        let bi = 0;
-        centers.forEach((ctr, m) => {
-          const dist = ctr.reduce((s, v, j) => s + (x[j] - v) ** 2, 0);
-          if (dist < best) [best, bi] = [dist, m];
-        });
-        const wi = w ? w[i] : 1;
-        counts[bi] += wi;
-        x.forEach((v, j) => (sums[bi][j] += wi * v));
-        cost += wi * best;
-      }
+      const { counts, sums, cost } = kmeansReference(cols, w, centers);
       await pool.loadColumns(cols, w);
       for (const variant of ["generic", "auto"] as const) {
         const s = await pool.kmeansStats(centers, { variant });
@@ -333,21 +430,7 @@ describe("ML kernels", () => {
       const coef = Array.from({ length: c.d }, () => (c.scale * gauss(r)) / c.d);
       const b0 = 0.3;
       const y = Float64Array.from({ length: c.n }, () => (r() < 0.4 ? 1 : 0));
-      let loss = 0;
-      let gb = 0;
-      let sw = 0;
-      const g = new Array(c.d).fill(0);
-      for (let i = 0; i < c.n; i++) {
-        const x = row(cols, i);
-        const m = b0 + x.reduce((s, v, j) => s + v * coef[j], 0);
-        const wi = w ? w[i] : 1;
-        loss += wi * (Math.max(m, 0) + Math.log1p(Math.exp(-Math.abs(m))) - y[i] * m);
-        const p = m >= 0 ? 1 / (1 + Math.exp(-m)) : Math.exp(m) / (1 + Math.exp(m));
-        const gi = wi * (p - y[i]);
-        x.forEach((v, j) => (g[j] += gi * v));
-        gb += gi;
-        sw += wi;
-      }
+      const { loss, g, gb, sw } = logisticReference(cols, w, y, coef, b0);
       await pool.loadColumns(cols, w, y);
       for (const variant of ["generic", "auto"] as const) {
         const s = await pool.logisticStats(coef, b0, { variant });
@@ -375,24 +458,7 @@ describe("ML kernels", () => {
       const coef = Array.from({ length: c.K }, () => Array.from({ length: c.d }, () => gauss(r) / c.d));
       const b = Array.from({ length: c.K }, () => 0.2 * gauss(r));
       const y = Float64Array.from({ length: c.n }, () => Math.floor(r() * c.K));
-      let loss = 0;
-      let sw = 0;
-      const g = Array.from({ length: c.K }, () => new Array(c.d).fill(0));
-      const gb = new Array(c.K).fill(0);
-      for (let i = 0; i < c.n; i++) {
-        const x = row(cols, i);
-        const m = coef.map((beta, k) => b[k] + beta.reduce((s, v, j) => s + v * x[j], 0));
-        const mx = Math.max(...m);
-        const lse = mx + Math.log(m.reduce((s, v) => s + Math.exp(v - mx), 0));
-        const wi = w ? w[i] : 1;
-        loss += wi * (lse - m[y[i]]);
-        for (let k = 0; k < c.K; k++) {
-          const gk = wi * (Math.exp(m[k] - lse) - (y[i] === k ? 1 : 0));
-          x.forEach((v, j) => (g[k][j] += gk * v));
-          gb[k] += gk;
-        }
-        sw += wi;
-      }
+      const { loss, g, gb, sw } = multinomialReference(cols, w, y, coef, b);
       await pool.loadColumns(cols, w, y);
       for (const variant of ["generic", "auto"] as const) {
         const s = await pool.multinomialStats(coef, b, { variant });
@@ -413,25 +479,7 @@ describe("ML kernels", () => {
       const cols = columns(r, c.n, c.d, 5);
       const w = c.weighted ? Float64Array.from({ length: c.n }, () => 2 * r()) : null;
       const y = c.labeled ? Float64Array.from({ length: c.n }, () => 3 + gauss(r)) : null;
-      const xtx = new Array(c.d * c.d).fill(0);
-      const xty = new Array(c.d).fill(0);
-      const sx = new Array(c.d).fill(0);
-      let sw = 0;
-      let sy = 0;
-      let syy = 0;
-      for (let i = 0; i < c.n; i++) {
-        const x = row(cols, i);
-        const wi = w ? w[i] : 1;
-        const yi = y ? y[i] : 0;
-        sw += wi;
-        sy += wi * yi;
-        syy += wi * yi * yi;
-        for (let a = 0; a < c.d; a++) {
-          sx[a] += wi * x[a];
-          xty[a] += wi * x[a] * yi;
-          for (let b = 0; b < c.d; b++) xtx[a * c.d + b] += wi * x[a] * x[b];
-        }
-      }
+      const { sw, sx, xtx, xty, sy, syy } = gramReference(cols, w, y);
       await pool.loadColumns(cols, w, y);
       for (const variant of ["generic", "auto"] as const) {
         const s = await pool.gram({ variant });
@@ -447,6 +495,35 @@ describe("ML kernels", () => {
       }
     });
   }
+
+  it("every unrolled k-means, logistic, multinomial and Gram kernel (d = 1..16) matches the reference", async () => {
+    const n = 43;
+    for (let d = 1; d <= 16; d++) {
+      const r = rng(700 + d);
+      const cols = columns(r, n, d);
+      const w = Float64Array.from({ length: n }, () => r());
+      const y01 = Float64Array.from({ length: n }, () => (r() < 0.5 ? 1 : 0));
+      const y3 = Float64Array.from({ length: n }, () => Math.floor(3 * r()));
+      const coef = Array.from({ length: d }, () => gauss(r) / d);
+      const centers = [0, 10, 20].map((i) => row(cols, i));
+      assert.match(pool.kernelFor("logistic", 1, d), new RegExp(`logistic_u${d}$`));
+      await pool.loadColumns(cols, w, y01);
+      const km = await pool.kmeansStats(centers);
+      const kr = kmeansReference(cols, w, centers);
+      close([...km.counts, km.cost], [...kr.counts, kr.cost], `d=${d} k-means`);
+      const lg = await pool.logisticStats(coef, -0.2);
+      const lr = logisticReference(cols, w, y01, coef, -0.2);
+      close([lg.loss, ...lg.gradient, lg.interceptGradient], [lr.loss, ...lr.g, lr.gb], `d=${d} logistic`);
+      const gm = await pool.gram();
+      const gr = gramReference(cols, w, y01);
+      close([...gm.xtx, ...gm.xty, gm.sumYY], [...gr.xtx, ...gr.xty, gr.syy], `d=${d} Gram`);
+      await pool.loadColumns(cols, w, y3);
+      const coefs = [coef, coef.map((v) => -v), coef.map((v) => v / 2)];
+      const mn = await pool.multinomialStats(coefs, [0, 0.1, 0.2]);
+      const mr = multinomialReference(cols, w, y3, coefs, [0, 0.1, 0.2]);
+      close([mn.loss, ...mn.gradient.flatMap((v) => [...v]), ...mn.interceptGradient], [mr.loss, ...mr.g.flat(), ...mr.gb], `d=${d} multinomial`);
+    }
+  });
 
   it("streamed chunks give the same statistics as resident columns", async () => {
     const r = rng(500);
