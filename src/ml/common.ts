@@ -70,7 +70,7 @@ export type ProviderChoice = "auto" | "sql" | "kernel";
  * Creates the provider for one fit: on the embedded engine, WebAssembly kernels over an in-memory
  * copy when the data fits the budget; otherwise (or on Spark) one engine aggregate per pass.
  */
-export async function makeProvider(df: DataFrame, cols: TrainingColumns, d: number, choice: ProviderChoice, opts: { center?: boolean; normalize?: boolean } = {}): Promise<StatsProvider> {
+export async function makeProvider(df: DataFrame, cols: TrainingColumns, d: number, choice: ProviderChoice, opts: { center?: boolean; normalize?: boolean; rows?: number } = {}): Promise<StatsProvider> {
   const o = { center: opts.center ?? false, normalize: opts.normalize ?? false };
   const embedded = df.session.backendName === "duckdb";
   if (choice === "kernel" && !embedded) {
@@ -78,7 +78,7 @@ export async function makeProvider(df: DataFrame, cols: TrainingColumns, d: numb
   }
   if (choice !== "sql" && embedded) {
     const { KernelStatsProvider } = await import("./stats/kernel-provider.js");
-    const p = await KernelStatsProvider.create(df, cols, d, { ...o, budgetBytes: choice === "kernel" ? Infinity : undefined });
+    const p = await KernelStatsProvider.create(df, cols, d, { ...o, rows: opts.rows, budgetBytes: choice === "kernel" ? Infinity : undefined });
     if (p) return p;
   }
   return SqlStatsProvider.create(df, cols, d, o);

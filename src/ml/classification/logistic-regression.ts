@@ -78,8 +78,8 @@ export class LogisticRegression extends Estimator<LogisticRegressionModel> {
     await checkFeatures(df, p.featuresCol, "LogisticRegression");
     await checkNumericColumn(df, p.labelCol, "label", "LogisticRegression");
     if (p.weightCol) await checkNumericColumn(df, p.weightCol, "weight", "LogisticRegression");
-    const { d } = await featureDimension(df, p.featuresCol, "LogisticRegression");
-    const provider = await makeProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, d, p.statsProvider);
+    const { d, n } = await featureDimension(df, p.featuresCol, "LogisticRegression");
+    const provider = await makeProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, d, p.statsProvider, { rows: n });
     try {
       const summary = await provider.summary();
       if (summary.invalidRows > 0) throw new IllegalArgumentError(`LogisticRegression: ${summary.invalidRows} rows have null or NaN features; drop or impute them first.`, "INVALID_FEATURES");
@@ -163,7 +163,9 @@ function localSummary(model: LogisticRegressionModel, x: readonly Float64Array[]
   }
   const accuracy = ok / sw;
   if (!score) return { accuracy, areaUnderROC: null, roc: null, pr: null, objectiveHistory: history, totalIterations: iterations, solver, statsProvider: providerName };
-  const groups: { s: number; pos: number; neg: number }[] = [];
+  // Weighted positives and negatives per distinct score, best score first, in typed arrays.
+  const gs = new Float64Array(n), gp = new Float64Array(n), gn = new Float64Array(n);
+  let m = 0;
   if (!w) {
     // Unweighted: sort the positives' and the negatives' scores natively, then merge downwards.
     let np = 0;
@@ -174,18 +176,27 @@ function localSummary(model: LogisticRegressionModel, x: readonly Float64Array[]
     let a = ps.length - 1, c = ns.length - 1;
     while (a >= 0 || c >= 0) {
       const top = Math.max(a >= 0 ? ps[a] : -Infinity, c >= 0 ? ns[c] : -Infinity);
-      const g = { s: top, pos: 0, neg: 0 };
-      while (a >= 0 && ps[a] === top) { g.pos++; a--; }
-      while (c >= 0 && ns[c] === top) { g.neg++; c--; }
-      groups.push(g);
+      gs[m] = top;
+      while (a >= 0 && ps[a] === top) { gp[m]++; a--; }
+      while (c >= 0 && ns[c] === top) { gn[m]++; c--; }
+      m++;
     }
   } else {
     const order = Array.from({ length: n }, (_, i) => i).sort((a, c) => score[c] - score[a]);
     for (const i of order) {
-      const last = groups[groups.length - 1];
-      const g = last && last.s === score[i] ? last : (groups.push({ s: score[i], pos: 0, neg: 0 }), groups[groups.length - 1]);
-      if (y[i] === 1) g.pos += w[i]; else g.neg += w[i];
+      if (m === 0 || gs[m - 1] !== score[i]) gs[m++] = score[i];
+      if (y[i] === 1) gp[m - 1] += w[i]; else gn[m - 1] += w[i];
     }
+  }
+  // Like Spark's BinaryClassificationMetrics, large curves are downsampled: consecutive
+  // thresholds merge into at most 10,000 points (exact below that).
+  const step = Math.max(1, Math.ceil(m / 10000));
+  const groups: { s: number; pos: number; neg: number }[] = [];
+  for (let g = 0; g < m; g += step) {
+    let pos = 0, neg = 0;
+    const end = Math.min(m, g + step);
+    for (let q = g; q < end; q++) { pos += gp[q]; neg += gn[q]; }
+    groups.push({ s: gs[end - 1], pos, neg });
   }
   const { auc, roc, pr } = curves(groups);
   return { accuracy, areaUnderROC: auc, roc, pr, objectiveHistory: history, totalIterations: iterations, solver, statsProvider: providerName };

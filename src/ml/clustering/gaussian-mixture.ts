@@ -117,7 +117,7 @@ export class GaussianMixture extends Estimator<GaussianMixtureModel> {
     if (p.weightCol) await checkNumericColumn(df, p.weightCol, "weight", "GaussianMixture");
     const { d, n } = await featureDimension(df, p.featuresCol, "GaussianMixture");
     if (p.k > n) throw new IllegalArgumentError(`GaussianMixture: k = ${p.k} is larger than the number of rows (${n}); use k <= ${n}.`, "K_TOO_LARGE");
-    const provider = await makeProvider(df, { featuresCol: p.featuresCol, labelCol: null, weightCol: p.weightCol }, d, p.statsProvider, { center: true });
+    const provider = await makeProvider(df, { featuresCol: p.featuresCol, labelCol: null, weightCol: p.weightCol }, d, p.statsProvider, { center: true, rows: n });
     try {
       const summary = await provider.summary();
       if (summary.invalidRows > 0) throw new IllegalArgumentError(`GaussianMixture: ${summary.invalidRows} rows have null or NaN features in ${JSON.stringify(p.featuresCol)}; drop or impute them first (VectorAssembler handleInvalid "skip").`, "INVALID_FEATURES");

@@ -67,7 +67,7 @@ export class KMeans extends Estimator<KMeansModel> {
     const { d, n } = await featureDimension(df, p.featuresCol, "KMeans");
     if (p.k > n) throw new IllegalArgumentError(`KMeans: k = ${p.k} is larger than the number of rows (${n}); use k <= ${n}.`, "K_TOO_LARGE");
     const cosine = p.distanceMeasure === "cosine";
-    const provider = await makeProvider(df, { featuresCol: p.featuresCol, labelCol: null, weightCol: p.weightCol }, d, p.statsProvider, { center: !cosine, normalize: cosine });
+    const provider = await makeProvider(df, { featuresCol: p.featuresCol, labelCol: null, weightCol: p.weightCol }, d, p.statsProvider, { center: !cosine, normalize: cosine, rows: n });
     try {
       const summary = await provider.summary();
       if (summary.invalidRows > 0) throw new IllegalArgumentError(`KMeans: ${summary.invalidRows} rows have null or NaN features${cosine ? " (or are zero vectors, which cosine distance cannot handle)" : ""}; drop or impute them first.`, "INVALID_FEATURES");

@@ -81,8 +81,8 @@ export class LinearRegression extends Estimator<LinearRegressionModel> {
     await checkFeatures(df, p.featuresCol, "LinearRegression");
     await checkNumericColumn(df, p.labelCol, "label", "LinearRegression");
     if (p.weightCol) await checkNumericColumn(df, p.weightCol, "weight", "LinearRegression");
-    const { d } = await featureDimension(df, p.featuresCol, "LinearRegression");
-    const provider = await makeProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, d, p.statsProvider);
+    const { d, n } = await featureDimension(df, p.featuresCol, "LinearRegression");
+    const provider = await makeProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, d, p.statsProvider, { rows: n });
     try {
       const summary = await provider.summary();
       if (summary.invalidRows > 0) throw new IllegalArgumentError(`LinearRegression: ${summary.invalidRows} rows have null or NaN features; drop or impute them first.`, "INVALID_FEATURES");

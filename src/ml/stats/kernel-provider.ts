@@ -52,9 +52,9 @@ export class KernelStatsProvider implements StatsProvider {
    * Copies the training columns into the kernels' memory. Returns null when the data is larger
    * than `budgetBytes`, so the caller falls back to the engine.
    */
-  static async create(df: DataFrame, cols: TrainingColumns, d: number, opts: { center: boolean; normalize: boolean; budgetBytes?: number }): Promise<KernelStatsProvider | null> {
+  static async create(df: DataFrame, cols: TrainingColumns, d: number, opts: { center: boolean; normalize: boolean; budgetBytes?: number; rows?: number }): Promise<KernelStatsProvider | null> {
     const budget = opts.budgetBytes ?? defaultKernelBudget();
-    const n = await df.count();
+    const n = opts.rows ?? await df.count();
     const perRow = 8 * (d + (cols.labelCol ? 1 : 0) + (cols.weightCol ? 1 : 0));
     if (n * perRow > budget) return null;
     const f = F.col(cols.featuresCol);
@@ -67,6 +67,7 @@ export class KernelStatsProvider implements StatsProvider {
     if (cols.labelCol) items.push(F.col(cols.labelCol).cast("double").alias("y"));
     if (cols.weightCol) items.push(F.col(cols.weightCol).cast("double").alias("w"));
     const table = await df.select(...items).toArrow();
+    if (table.numRows !== n) throw new Error(`KernelStatsProvider: expected ${n} rows, the engine returned ${table.numRows}.`);
     const x: Float64Array[] = [];
     const bad = new Uint8Array(n);
     for (let i = 0; i < d; i++) {
