@@ -63,6 +63,23 @@ export class LinearRegressionTrainingSummary {
   get pValues(): number[] { return this.need().p; }
 }
 
+/** The same metrics as regressionMetrics, over in-process columns (kernel provider). */
+function localMetrics(x: readonly Float64Array[], y: Float64Array, w: Float64Array | null, beta: readonly number[], intercept: number, throughOrigin: boolean) {
+  const n = y.length, d = x.length;
+  let sw = 0, sy = 0, syy = 0, sse = 0, sae = 0, sp = 0, spp = 0;
+  for (let r = 0; r < n; r++) {
+    let pr = intercept;
+    for (let i = 0; i < d; i++) pr += beta[i] * x[i][r];
+    const wr = w ? w[r] : 1, e = y[r] - pr;
+    sw += wr; sy += wr * y[r]; syy += wr * y[r] * y[r]; sse += wr * e * e; sae += wr * Math.abs(e); sp += wr * pr; spp += wr * pr * pr;
+  }
+  const ybar = sy / sw;
+  const sst = throughOrigin ? syy : syy - sw * ybar * ybar;
+  const mse = sse / sw;
+  return { meanSquaredError: mse, rootMeanSquaredError: Math.sqrt(mse), meanAbsoluteError: sae / sw, r2: 1 - sse / sst,
+    explainedVariance: (spp - 2 * ybar * sp + sw * ybar * ybar) / sw, weightSum: sw, count: n };
+}
+
 /**
  * Linear regression.
  * @example
@@ -133,7 +150,9 @@ export class LinearRegression extends Estimator<LinearRegressionModel> {
         beta = Array.from(r.beta); intercept = r.intercepts[0]; history = [...r.objectiveHistory]; iterations = r.iterations; solver = r.solver;
       }
       const model = new LinearRegressionModel({ ...p, onProgress: null }, beta, intercept, this.uid);
-      const met = await regressionMetrics(model.transform(df), p.labelCol, p.predictionCol, p.weightCol, !p.fitIntercept);
+      const local = provider.localColumns();
+      const met = local && local.y ? localMetrics(local.x, local.y, local.w, beta, intercept, !p.fitIntercept)
+        : await regressionMetrics(model.transform(df), p.labelCol, p.predictionCol, p.weightCol, !p.fitIntercept);
       const icptDof = p.fitIntercept ? 1 : 0;
       const dof = met.count - d - icptDof;
       if (inference && covInv) {
