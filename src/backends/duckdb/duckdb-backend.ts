@@ -313,8 +313,9 @@ export class DuckDBBackend implements Backend {
       fs.mkdirSync(staging, { recursive: true });
       const stamp = randomUUID();
       const ext = EXTENSIONS[format] + (format !== "parquet" && options["compression"] === "gzip" ? ".gz" : "");
-      const dest = parts.length ? staging : path.join(staging, `part-00000-${stamp}.${ext}`);
-      const opts = copyOptions(format, options, parts) + (parts.length ? `, FILENAME_PATTERN ${str(`part-{i}-${stamp}`)}, FILE_EXTENSION ${str(ext)}, OVERWRITE_OR_IGNORE true` : "");
+      // Each engine thread writes its own part file (PER_THREAD_OUTPUT), as Spark writes one per task.
+      const dest = staging;
+      const opts = copyOptions(format, options, parts) + `, FILENAME_PATTERN ${str(`part-{i}-${stamp}`)}, FILE_EXTENSION ${str(ext)}, OVERWRITE_OR_IGNORE true` + (parts.length ? "" : ", PER_THREAD_OUTPUT true");
       try {
         await this.conn.run(`COPY (${body}) TO ${str(dest)} (${opts})`);
         commitStaging(staging, target, mode === "append" ? "append" : exists ? "overwrite" : "create");
