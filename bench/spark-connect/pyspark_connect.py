@@ -1,0 +1,50 @@
+"""PySpark's Spark Connect client (pyspark-client) on the same benchmarks as bench/spark-connect/run.mjs.
+
+Usage: python pyspark_connect.py <sc://url> <latency-iterations> <rows> <repeats>
+Prints one JSON object: latency samples (ms) of spark.range(10).count(), and seconds per fetch of
+an 8-double-column result with toArrow() and toPandas().
+"""
+import json
+import sys
+import time
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+
+def main() -> None:
+    url, iterations, rows, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    spark = SparkSession.builder.remote(url).getOrCreate()
+    # The same session settings Quarry sends, so both clients run the same queries.
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    spark.conf.set("spark.sql.ansi.enabled", "true")
+
+    for _ in range(5):  # warm-up
+        spark.range(10).count()
+    latency = []
+    for _ in range(iterations):
+        t0 = time.perf_counter()
+        n = spark.range(10).count()
+        latency.append((time.perf_counter() - t0) * 1000)
+        assert n == 10
+
+    df = spark.range(rows).select(*[(F.col("id") * (i + 1) / F.lit(7.0)).alias(f"c{i}") for i in range(8)])
+    to_arrow, to_pandas = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        table = df.toArrow()
+        to_arrow.append(time.perf_counter() - t0)
+        assert table.num_rows == rows
+        del table
+        t0 = time.perf_counter()
+        pdf = df.toPandas()
+        to_pandas.append(time.perf_counter() - t0)
+        assert len(pdf) == rows
+        del pdf
+    import pyspark
+    print(json.dumps({"version": pyspark.__version__, "latency_ms": latency, "to_arrow_s": to_arrow, "to_pandas_s": to_pandas}))
+    spark.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+// Quarry's Spark Connect client on the benchmarks of run.mjs (the same queries as
+// pyspark_connect.py). Usage: node quarry_connect.mjs <sc://url> <latency-iterations> <rows> <repeats>
+// Prints one JSON object: latency samples (ms) of spark.range(10).count(), and seconds per fetch
+// of an 8-double-column result with toArrow() and with collect() (plain JS row objects).
+import { Session, F } from "../../dist/index.js";
+
+const [url, iterations, rows, repeats] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5])];
+const spark = await Session.builder().remote(url).getOrCreate();
+
+for (let i = 0; i < 5; i++) await spark.range(10).count(); // warm-up
+const latency = [];
+for (let i = 0; i < iterations; i++) {
+  const t0 = performance.now();
+  const n = await spark.range(10).count();
+  latency.push(performance.now() - t0);
+  if (n !== 10) throw new Error(`count() gave ${n}`);
+}
+
+const df = spark.range(rows).select(...Array.from({ length: 8 }, (_, i) => F.col("id").multiply(i + 1).divide(F.lit(7.0)).alias(`c${i}`)));
+const toArrow = [], collect = [];
+for (let r = 0; r < repeats; r++) {
+  let t0 = performance.now();
+  let table = await df.toArrow();
+  toArrow.push((performance.now() - t0) / 1000);
+  if (table.numRows !== rows) throw new Error(`toArrow() gave ${table.numRows} rows`);
+  table = null;
+  global.gc?.();
+  t0 = performance.now();
+  let out = await df.collect();
+  collect.push((performance.now() - t0) / 1000);
+  if (out.length !== rows || out[rows - 1].c7 !== ((rows - 1) * 8) / 7) throw new Error(`collect() gave ${out.length} rows, last ${JSON.stringify(out[rows - 1])}`);
+  out = null;
+  global.gc?.();
+}
+console.log(JSON.stringify({ version: process.version, latency_ms: latency, to_arrow_s: toArrow, collect_s: collect }));
+await spark.stop();
