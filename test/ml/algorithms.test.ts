@@ -4,32 +4,9 @@
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { Session, F, type DataFrame } from "quarry";
+import { Session, F } from "quarry";
+import { fixture, close, closeAll, frame } from "./helpers.js";
 import { GaussianMixture, KMeans, LinearRegression, LogisticRegression } from "quarry/ml";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-// Fixtures live in the source tree (test/ml/fixtures), two levels above build/test/ml.
-const fixtureDir = path.resolve(here, "../../../test/ml/fixtures");
-const fixture = (name: string): any => JSON.parse(fs.readFileSync(path.join(fixtureDir, name), "utf8"));
-
-/** |a − b| <= tol·max(1, |b|): relative for large values, absolute near zero. */
-function close(actual: number, expected: number, tol: number, what: string): void {
-  assert.ok(Number.isFinite(actual), `${what}: got ${actual}`);
-  const err = Math.abs(actual - expected) / Math.max(1, Math.abs(expected));
-  assert.ok(err <= tol, `${what}: got ${actual}, expected ${expected} (relative error ${err.toExponential(2)} > ${tol})`);
-}
-function closeAll(actual: readonly number[], expected: readonly number[], tol: number, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  actual.forEach((v, i) => close(v, expected[i], tol, `${what}[${i}]`));
-}
-
-function frame(spark: Session, X: number[][], y?: number[], w?: number[]): DataFrame {
-  const rows = X.map((x, i) => ({ features: x, ...(y ? { label: y[i] } : {}), ...(w ? { w: w[i] } : {}) }));
-  return spark.createDataFrame(rows, `features ARRAY<DOUBLE>${y ? ", label DOUBLE" : ""}${w ? ", w DOUBLE" : ""}`);
-}
 
 describe("ML algorithms match scikit-learn and Spark", () => {
   let spark: Session;

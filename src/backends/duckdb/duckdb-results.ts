@@ -11,20 +11,11 @@ import {
   DuckDBTimestampSecondsValue, DuckDBTimestampNanosecondsValue, DuckDBBitValue,
   type DuckDBResult, type DuckDBType,
 } from "@duckdb/node-api";
-import { ExecutionError, q } from "../../errors.js";
 
-/** How 64-bit integers come back: exact numbers (error when not exact) or bigint. */
-export type Int64Mode = "number" | "bigint";
+import { int64Error, rowMaker, type Int64Mode } from "../values.js";
+export type { Int64Mode };
 
 const TWO32 = 4294967296;
-
-function int64Error(column: string, value: bigint): ExecutionError {
-  return new ExecutionError(
-    `Column ${q(column)} holds the 64-bit integer ${value}, which a JavaScript number cannot represent exactly. ` +
-    `Set .config("quarry.int64", "bigint") on the session to get bigint values, or cast the column to double or string.`,
-    "INT64_NOT_REPRESENTABLE",
-  );
-}
 
 /** Converts a nested DuckDB value object to the plain JS value DESIGN.md promises. */
 function convertValue(v: unknown, column: string, mode: Int64Mode): unknown {
@@ -123,12 +114,6 @@ export function decodeColumn(chunk: DuckDBDataChunk, j: number, type: DuckDBType
       return out;
     }
   }
-}
-
-/** A function that builds one row object from column arrays, with a fixed property order. */
-export function rowMaker(names: readonly string[]): (cols: ArrayLike<unknown>[], i: number) => Record<string, unknown> {
-  const body = `return { ${names.map((n, j) => `${JSON.stringify(n)}: c[${j}][i]`).join(", ")} };`;
-  return new Function("c", "i", body) as (cols: ArrayLike<unknown>[], i: number) => Record<string, unknown>;
 }
 
 /** Reads every chunk of a result into row objects. */

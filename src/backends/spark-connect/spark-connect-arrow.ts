@@ -5,22 +5,14 @@
  * LocalRelation carries. Fixed-width columns are read straight from the batch's buffers.
  */
 import * as arrow from "apache-arrow";
-import { ExecutionError, IllegalArgumentError, UnsupportedOperationError, q } from "../../errors.js";
+import { IllegalArgumentError, UnsupportedOperationError, q } from "../../errors.js";
 import { typeToString, type DataType, type StructType } from "../../plan/types.js";
 
-/** How 64-bit integers come back: exact numbers (error when not exact) or bigint. */
-export type Int64Mode = "number" | "bigint";
+import { int64Error, rowMaker, type Int64Mode } from "../values.js";
+export type { Int64Mode };
 
 const TWO32 = 4294967296;
 const MS_PER_DAY = 86400000;
-
-function int64Error(column: string, value: bigint): ExecutionError {
-  return new ExecutionError(
-    `Column ${q(column)} holds the 64-bit integer ${value}, which a JavaScript number cannot represent exactly. ` +
-      `Set .config("quarry.int64", "bigint") on the session to get bigint values, or cast the column to double or string.`,
-    "INT64_NOT_REPRESENTABLE",
-  );
-}
 
 /** Reads the 64-bit integers of `data` as [hi, lo] 32-bit halves; calls `put` with each row's value. */
 function forEachInt64(data: arrow.Data, put: (i: number, hi: number, lo: number) => void, valid: (i: number) => boolean): void {
@@ -186,21 +178,6 @@ export function decodeColumn(data: arrow.Data, column: string, mode: Int64Mode):
     o[i] = x === null || x === undefined ? null : typeof x === "bigint" ? (mode === "bigint" ? x : Number(x)) : typeof x === "object" && "toJSON" in (x as object) ? (x as { toJSON(): unknown }).toJSON() : x;
   }
   return o;
-}
-
-const makers = new Map<string, (cols: ArrayLike<unknown>[], i: number) => Record<string, unknown>>();
-
-/** A function that builds one row object from column arrays, with a fixed property order. */
-export function rowMaker(names: readonly string[]): (cols: ArrayLike<unknown>[], i: number) => Record<string, unknown> {
-  const key = JSON.stringify(names);
-  let make = makers.get(key);
-  if (!make) {
-    const body = `return { ${names.map((nm, j) => `${JSON.stringify(nm)}: c[${j}][i]`).join(", ")} };`;
-    make = new Function("c", "i", body) as (cols: ArrayLike<unknown>[], i: number) => Record<string, unknown>;
-    if (makers.size > 1000) makers.clear();
-    makers.set(key, make);
-  }
-  return make;
 }
 
 /** The rows of one record batch. */

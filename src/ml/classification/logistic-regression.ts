@@ -12,6 +12,7 @@ import { ge, gt, inRange, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
 import { checkFeatures, checkNumericColumn, featureDimension, makeProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
 import { trainGlm, type Solver } from "../regression/glm.js";
+import { curvePoints, trapezoidArea, type ScoreCounts } from "../evaluation/binary-classification-evaluator.js";
 
 export interface LogisticRegressionParams {
   featuresCol: string; labelCol: string; predictionCol: string; probabilityCol: string; rawPredictionCol: string; weightCol: string | null;
@@ -128,21 +129,10 @@ export class LogisticRegression extends Estimator<LogisticRegressionModel> {
   }
 }
 
-/** Accuracy and the ROC/PR curves from (score, positive weight, negative weight) per distinct score, best score first. */
-function curves(groups: { s: number; pos: number; neg: number }[]): { auc: number; roc: { FPR: number; TPR: number }[]; pr: { recall: number; precision: number }[] } {
-  const P = groups.reduce((a, r) => a + r.pos, 0), N = groups.reduce((a, r) => a + r.neg, 0);
-  const roc = [{ FPR: 0, TPR: 0 }], pr: { recall: number; precision: number }[] = [];
-  let tp = 0, fp = 0, auc = 0;
-  for (const r of groups) {
-    const ptp = tp, pfp = fp;
-    tp += r.pos; fp += r.neg;
-    const tpr = P > 0 ? tp / P : 0, fpr = N > 0 ? fp / N : 0;
-    auc += ((fpr - (N > 0 ? pfp / N : 0)) * (tpr + (P > 0 ? ptp / P : 0))) / 2;
-    roc.push({ FPR: fpr, TPR: tpr });
-    pr.push({ recall: tpr, precision: tp + fp > 0 ? tp / (tp + fp) : 1 });
-  }
-  if (pr.length) pr.unshift({ recall: 0, precision: pr[0].precision });
-  return { auc, roc, pr };
+/** ROC and PR curves and the area under ROC, from weighted counts per distinct score, best score first. */
+function curves(groups: readonly ScoreCounts[]): { auc: number; roc: { FPR: number; TPR: number }[]; pr: { recall: number; precision: number }[] } {
+  const pts = curvePoints(groups);
+  return { auc: trapezoidArea(pts.roc), roc: pts.roc.map(([FPR, TPR]) => ({ FPR, TPR })), pr: pts.pr.map(([recall, precision]) => ({ recall, precision })) };
 }
 
 /** The training summary computed over in-process columns (kernel provider): no engine pass. */
@@ -191,12 +181,12 @@ function localSummary(model: LogisticRegressionModel, x: readonly Float64Array[]
   // Like Spark's BinaryClassificationMetrics, large curves are downsampled: consecutive
   // thresholds merge into at most 10,000 points (exact below that).
   const step = Math.max(1, Math.ceil(m / 10000));
-  const groups: { s: number; pos: number; neg: number }[] = [];
+  const groups: ScoreCounts[] = [];
   for (let g = 0; g < m; g += step) {
     let pos = 0, neg = 0;
     const end = Math.min(m, g + step);
     for (let q = g; q < end; q++) { pos += gp[q]; neg += gn[q]; }
-    groups.push({ s: gs[end - 1], pos, neg });
+    groups.push({ score: gs[end - 1], pos, neg });
   }
   const { auc, roc, pr } = curves(groups);
   return { accuracy, areaUnderROC: auc, roc, pr, objectiveHistory: history, totalIterations: iterations, solver, statsProvider: providerName };
@@ -211,7 +201,7 @@ async function trainingSummary(model: LogisticRegressionModel, df: DataFrame, p:
   // Weighted positives and negatives per distinct score, then the curves by a sweep from the top score down.
   const score = F.col(p.probabilityCol).getItem(1);
   const rows = await t.groupBy(score.alias("s")).agg(F.sum(w.multiply(y)).alias("pos"), F.sum(w.multiply(F.lit(1).minus(y))).alias("neg")).orderBy(F.col("s").desc()).collect();
-  const { auc, roc, pr } = curves(rows.map((r) => ({ s: Number(r["s"]), pos: Number(r["pos"]), neg: Number(r["neg"]) })));
+  const { auc, roc, pr } = curves(rows.map((r) => ({ score: Number(r["s"]), pos: Number(r["pos"]), neg: Number(r["neg"]) })));
   return { accuracy, areaUnderROC: auc, roc, pr, objectiveHistory: history, totalIterations: iterations, solver, statsProvider: providerName };
 }
 

@@ -64,6 +64,15 @@ export function trapezoidArea(points: readonly (readonly [number, number])[]): n
  * @returns both areas
  */
 export function curveAreas(counts: readonly ScoreCounts[]): { areaUnderROC: number; areaUnderPR: number } {
+  const { roc, pr } = curvePoints(counts);
+  return { areaUnderROC: trapezoidArea(roc), areaUnderPR: trapezoidArea(pr) };
+}
+
+/**
+ * The ROC points (FPR, TPR) from (0, 0) to (1, 1) and the precision-recall points (recall,
+ * precision), one per threshold, from weighted counts per threshold, highest score first.
+ */
+export function curvePoints(counts: readonly ScoreCounts[]): { roc: [number, number][]; pr: [number, number][] } {
   let P = 0, N = 0;
   for (const c of counts) { P += c.pos; N += c.neg; }
   const roc: [number, number][] = [[0, 0]];
@@ -77,7 +86,7 @@ export function curveAreas(counts: readonly ScoreCounts[]): { areaUnderROC: numb
   }
   roc.push([1, 1]);
   if (pr.length > 0) pr.unshift([0, pr[0][1]]);
-  return { areaUnderROC: trapezoidArea(roc), areaUnderPR: trapezoidArea(pr) };
+  return { roc, pr };
 }
 
 /**
