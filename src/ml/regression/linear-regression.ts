@@ -109,7 +109,8 @@ export class LinearRegression extends Estimator<LinearRegressionModel> {
       if (p.solver === "normal" && l1 > 0) throw new IllegalArgumentError("LinearRegression: solver \"normal\" cannot handle an L1 term (elasticNetParam > 0 with regParam > 0); use solver \"auto\" or \"lbfgs\".", "INVALID_PARAM");
       let beta: number[], intercept: number, history: number[] = [], iterations = 0, solver: string;
       let inference: { se: number[]; t: number[]; p: number[] } | null = null;
-      let covInv: Matrix | null = null;
+      // (X'WX)⁻¹ over the solved columns (`cols`), intercept last; set for unregularized normal solves.
+      let covInv: { inv: Matrix; cols: number[] } | null = null;
       if (useNormal) {
         const g = await provider.gram();
         const std = Array.from(summary.variance, (v) => Math.sqrt(v));
@@ -134,11 +135,7 @@ export class LinearRegression extends Estimator<LinearRegressionModel> {
           const full: Matrix = zeros(m, m);
           idx.forEach((a, i) => idx.forEach((b, k) => { full[i][k] = g.xtx[a * d + b]; }));
           if (p.fitIntercept) { idx.forEach((a, i) => { full[i][m - 1] = g.sumX[a]; full[m - 1][i] = g.sumX[a]; }); full[m - 1][m - 1] = W; }
-          covInv = invertSPD(full, "X'WX for the standard errors");
-          void covInv;
-          inference = { se: [], t: [], p: [] };
-          const placeholder = { idx, m };
-          Object.assign(inference, { placeholder });
+          covInv = { inv: invertSPD(full, "X'WX for the standard errors"), cols: idx };
         }
       } else {
         const r = await trainGlm(provider, summary, {
@@ -155,16 +152,17 @@ export class LinearRegression extends Estimator<LinearRegressionModel> {
         : await regressionMetrics(model.transform(df), p.labelCol, p.predictionCol, p.weightCol, !p.fitIntercept);
       const icptDof = p.fitIntercept ? 1 : 0;
       const dof = met.count - d - icptDof;
-      if (inference && covInv) {
-        const { idx, m } = (inference as unknown as { placeholder: { idx: number[]; m: number } }).placeholder;
+      if (covInv) {
+        const { inv, cols: idx } = covInv;
+        const m = inv.length;
         const sigma2 = (met.meanSquaredError * met.weightSum) / dof;
         const se = new Array<number>(d).fill(NaN);
-        idx.forEach((a, i) => { se[a] = Math.sqrt(covInv![i][i] * sigma2); });
-        const all = [...se, ...(p.fitIntercept ? [Math.sqrt(covInv[m - 1][m - 1] * sigma2)] : [])];
+        idx.forEach((a, i) => { se[a] = Math.sqrt(inv[i][i] * sigma2); });
+        const all = [...se, ...(p.fitIntercept ? [Math.sqrt(inv[m - 1][m - 1] * sigma2)] : [])];
         const est = [...beta, ...(p.fitIntercept ? [intercept] : [])];
         const t = est.map((b, i) => b / all[i]);
         inference = { se: all, t, p: t.map((v) => tTestPValue(v, dof)) };
-      } else inference = null;
+      }
       const r2adj = 1 - ((1 - met.r2) * (met.count - icptDof)) / dof;
       if (useNormal) { history = [0.5 * met.meanSquaredError]; }
       model.summary = new LinearRegressionTrainingSummary(met.r2, r2adj, met.rootMeanSquaredError, met.meanSquaredError, met.meanAbsoluteError, met.explainedVariance,
