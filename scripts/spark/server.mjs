@@ -22,6 +22,7 @@ import { spawn, spawnSync, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import crypto from "node:crypto";
 import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -36,7 +37,9 @@ const launcherLog = path.join(cache, "launcher.log");
 
 const pom = fs.readFileSync(path.join(here, "pom.xml"), "utf8");
 const version = /<spark\.version>([^<]+)<\/spark\.version>/.exec(pom)[1];
-const jarsDir = path.join(cache, `jars-${version}`);
+// The folder is keyed by the pom's content, so adding a dependency resolves the jars again.
+const pomHash = crypto.createHash("sha256").update(pom).digest("hex").slice(0, 10);
+const jarsDir = path.join(cache, `jars-${version}-${pomHash}`);
 
 // The module openings Spark's launcher adds on Java 17 (launcher/.../JavaModuleOptions.java).
 const OPENS = [
