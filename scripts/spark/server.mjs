@@ -299,7 +299,7 @@ if (import.meta.url === `file://${process.argv[1]}` || fileURLToPath(import.meta
     switch (cmd) {
       case "start":
         if (flag("for-tests")) {
-          const backends = (process.env.QUARRY_BACKENDS ?? "duckdb").split(",");
+          const backends = (process.env.QUARRY_BACKENDS ?? "duckdb,spark").split(",").map((b) => b.trim());
           if (!backends.includes("spark")) { log("QUARRY_BACKENDS leaves out spark: not starting a server"); break; }
           if (process.env.QUARRY_SPARK_REMOTE) { log(`using ${process.env.QUARRY_SPARK_REMOTE}`); break; }
           try { await start({ background: true, stopWith: "npm" }); } catch (e) { console.error(`[spark-server] ${e.message ?? e}`); }

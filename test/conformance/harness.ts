@@ -26,7 +26,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Session, UnsupportedOperationError, QuarryError, typeToString, type DataType } from "quarry";
-import { sparkRemote } from "../backends/spark-connect/spark-server.js";
+import { ENABLED_BACKENDS, sparkRemote } from "../backends/spark-connect/spark-server.js";
 
 export type Row = Record<string, unknown>;
 /** The session type, derived from the public API so the harness needs no internal import. */
@@ -70,8 +70,8 @@ function withConfigs(builder: ReturnType<typeof Session.builder>, configs: Recor
   return b;
 }
 
-/** Which backends run: QUARRY_BACKENDS=duckdb (the default) or duckdb,spark (Spark is opt-in until CI has run it). */
-const ENABLED = (process.env.QUARRY_BACKENDS ?? "duckdb").split(",").map((b) => b.trim());
+/** Which backends run: QUARRY_BACKENDS (default duckdb,spark). */
+const ENABLED = ENABLED_BACKENDS;
 
 export const BACKENDS: readonly BackendEntry[] = [
   {
