@@ -208,6 +208,18 @@ export class Session {
   }
   /** Streams registered on this session (the streaming engine). */
 
+  /**
+   * Cancels every action running in this session (Spark's `interruptAll`): each one rejects with
+   * an ExecutionError of class OPERATION_CANCELED; the session stays usable.
+   * @example
+   * const running = df.collect();
+   * await spark.interruptAll();   // `running` rejects with OPERATION_CANCELED
+   */
+  async interruptAll(): Promise<void> {
+    this.checkOpen();
+    await this.backend.interrupt();
+  }
+
   /** Stops the session and releases the engine. Idempotent. */
   async stop(): Promise<void> {
     if (this.stopped) return;

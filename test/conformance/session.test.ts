@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { F } from "quarry";
+import { F, ExecutionError } from "quarry";
 import { conformance, assertRows, utcDate, captureStdout, simpleField } from "./harness.js";
 
 conformance("session", (ctx) => {
@@ -208,5 +208,23 @@ conformance("session", (ctx) => {
     const df = ctx.spark.range(10).filter(F.col("id").gt(3)).select(F.col("id").alias("x"));
     const out = await captureStdout(() => df.explain());
     assert.ok(out.trim().length > 0, "explain printed nothing");
+  });
+});
+
+conformance("session: interruptAll", (ctx) => {
+  ctx.it("interruptAll() cancels a running action, which rejects with OPERATION_CANCELED; the session goes on", async () => {
+    // 4e10 pairs: minutes on any engine of this machine unless interrupted.
+    const a = ctx.spark.range(200_000).toDF("a");
+    const b = ctx.spark.range(200_000).toDF("b");
+    const running = a.crossJoin(b).agg(F.sum(F.col("a").multiply(F.col("b"))).alias("s")).collect();
+    const outcome = running.then(() => "finished", (e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 1500));
+    const t0 = Date.now();
+    await ctx.spark.interruptAll();
+    const e = await outcome;
+    assert.ok(e instanceof ExecutionError, `expected an ExecutionError, got ${String(e)}`);
+    assert.equal(e.errorClass, "OPERATION_CANCELED");
+    assert.ok(Date.now() - t0 < 15_000, `the action ended ${Date.now() - t0} ms after interruptAll()`);
+    assert.equal(await ctx.spark.range(5).count(), 5, "the session works afterwards");
   });
 });

@@ -60,12 +60,12 @@ describe("spark-connect backend", { skip: SPARK_SKIP }, () => {
     await assert.rejects(Session.builder().remote(url).config("quarry.spark.maxReattachAttempts", "many").create(), IllegalArgumentError);
   });
 
-  it("interrupt() stops a running query, which fails instead of returning", async () => {
+  it("interruptAll() stops a running query, which fails instead of returning", async () => {
     // 400 rows that each sleep 250 ms on the server: 50 s on two cores unless interrupted.
     const long = spark.range(400).select(F.expr("reflect('java.lang.Thread', 'sleep', CAST(250 AS BIGINT))").alias("x")).collect();
     await new Promise((r) => setTimeout(r, 1500));
     const t0 = Date.now();
-    await spark.backend.interrupt();
+    await spark.interruptAll();
     await assert.rejects(long, (e: unknown) => {
       assert.ok(e instanceof ExecutionError, String(e));
       assert.equal(e.errorClass, "OPERATION_CANCELED");
