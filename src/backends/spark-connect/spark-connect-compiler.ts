@@ -291,5 +291,10 @@ export class SparkConnectCompiler {
     },
     DescribeNode: (n) => rel({ case: "describe", value: { input: this.relation(n.child), cols: [...n.columns] } }),
     SubqueryAliasNode: (n) => rel({ case: "subqueryAlias", value: { input: this.relation(n.child), alias: n.alias } }),
+    StreamSourceNode: (n) => {
+      throw new UnsupportedOperationError(`Streaming queries (readStream.format(${JSON.stringify(n.format)})) are not supported on the Spark Connect backend yet; run them on the embedded engine (Session.builder().getOrCreate() without remote()).`, "UNSUPPORTED_STREAMING");
+    },
+    // A watermark on a batch plan changes nothing (as in Spark), so the batch relation is the child's.
+    WatermarkNode: (n) => this.relation(n.child),
   };
 }
