@@ -436,12 +436,13 @@ export class DuckDBCompiler {
     if (e.name === "session_window") {
       throw new UnsupportedOperationError("session_window() is not supported on the DuckDB backend yet; use a tumbling or sliding window(...) instead.", "UNSUPPORTED_FUNCTION");
     }
-    const tmpl = DUCKDB_FUNCTIONS[e.name];
-    if (!tmpl) throw new UnsupportedOperationError(`Function ${q(e.name)} is not supported on the DuckDB backend.`, "UNSUPPORTED_FUNCTION");
     if (e.name === "struct") {
       const args = await this.exprs(e.args, s);
-      return { sql: `struct_pack(${args.map((a) => `${ident(a.name)} := ${a.sql}`).join(", ")})`, name: exprName(e), type: null };
+      const type: DataType | null = args.every((a) => a.type !== null) ? { type: "struct", fields: args.map((a) => ({ name: a.name, type: a.type!, nullable: true })) } : null;
+      return { sql: `struct_pack(${args.map((a) => `${ident(a.name)} := ${a.sql}`).join(", ")})`, name: exprName(e), type };
     }
+    const tmpl = DUCKDB_FUNCTIONS[e.name];
+    if (!tmpl) throw new UnsupportedOperationError(`Function ${q(e.name)} is not supported on the DuckDB backend.`, "UNSUPPORTED_FUNCTION");
     const args = e.args.length === 1 && e.args[0].kind === "StarExpr" ? [{ sql: "*", name: "*", type: null } as CExpr] : await this.exprs(e.args, s);
     const literals = e.args.map((a) => (a.kind === "LiteralExpr" ? a.value : undefined));
     const types = args.map((a) => a.type);
