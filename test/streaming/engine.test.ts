@@ -290,7 +290,7 @@ conformance("streaming engine", (ctx) => {
     } finally {
       process.stdout.write = write;
     }
-    assert.match(out.join(""), /Batch: 0\n-+\n\+-----\+\n\|    k\|\n\+-----\+\n\|hello\|/);
+    assert.match(out.join(""), /Batch: 0\n-+\n\+-----\+\n\| {4}k\|\n\+-----\+\n\|hello\|/);
   });
 });
 
