@@ -58,8 +58,11 @@ export interface StreamingQueryProgress {
   readonly stateOperators: readonly StateOperatorProgress[];
   readonly sources: readonly SourceProgress[];
   readonly sink: { readonly description: string; readonly numOutputRows: number };
-  /** Rows whose JSON did not parse (from_json in PERMISSIVE mode made them null): counted, never lost silently. */
-  readonly numMalformedJsonRows: number;
+  /**
+   * Rows whose JSON did not parse (from_json in PERMISSIVE mode made them null): counted, never lost
+   * silently. Absent when the engine runs the query itself (Spark backend), which does not count them.
+   */
+  readonly numMalformedJsonRows?: number;
 }
 
 /** What the query is doing now (`query.status`). */

@@ -26,6 +26,7 @@ import { Checkpoint, type OffsetEntry } from "./checkpoint.js";
 import { planStreamingQuery, type QueryShape } from "./query-planner.js";
 import { createStatefulOperator, type StatefulOperator, type StateStepResult } from "./state.js";
 import { faultPoint } from "./fault-points.js";
+import { EngineStreamingQuery } from "./engine-query.js";
 import "./builtins.js";
 
 const MAX_PROGRESS = 100;
@@ -404,8 +405,16 @@ class MicroBatchExecution implements StreamingQuery {
 export async function startStreamingQuery(df: DataFrame, spec: StreamWriteSpec): Promise<StreamingQuery> {
   const session = df.session;
   session.checkOpen();
-  if (session.backendName !== "duckdb") {
-    throw new UnsupportedOperationError(`Streaming queries are not supported on the ${session.backendName} backend yet; run them on the embedded engine (Session.builder().getOrCreate() without remote()).`, "UNSUPPORTED_STREAMING");
+  if (session.backend.startStream) {
+    // The engine runs streams itself (Spark Structured Streaming): it applies its own rules.
+    if (spec.foreachBatch) throw new UnsupportedOperationError("foreachBatch runs a JavaScript function per batch, which a Spark server cannot call; use a file, memory or console sink on the Spark backend.", "UNSUPPORTED_STREAMING");
+    await session.beforeAction();
+    const stream = await session.wrapAction("writeStream.start()", () => session.backend.startStream!(df.plan, spec));
+    const q = new EngineStreamingQuery(session, stream);
+    session.streams.register(q);
+    session.streams.post("onQueryStarted", { id: q.id, runId: q.runId, name: q.name, timestamp: new Date().toISOString() });
+    await q.refresh();
+    return q;
   }
   const shape = planStreamingQuery(df.plan, spec.outputMode);
   const sinkFormat = spec.foreachBatch ? "foreachbatch" : spec.format;

@@ -292,9 +292,17 @@ export class SparkConnectCompiler {
     DescribeNode: (n) => rel({ case: "describe", value: { input: this.relation(n.child), cols: [...n.columns] } }),
     SubqueryAliasNode: (n) => rel({ case: "subqueryAlias", value: { input: this.relation(n.child), alias: n.alias } }),
     StreamSourceNode: (n) => {
-      throw new UnsupportedOperationError(`Streaming queries (readStream.format(${JSON.stringify(n.format)})) are not supported on the Spark Connect backend yet; run them on the embedded engine (Session.builder().getOrCreate() without remote()).`, "UNSUPPORTED_STREAMING");
+      if (n.format === "memory") throw new UnsupportedOperationError("MemoryStream lives in this process, so a Spark server cannot read it; use a file source or rate on the Spark backend.", "UNSUPPORTED_STREAMING");
+      // Sources with a fixed row schema (rate, kafka) refuse a user schema on Spark.
+      const withSchema = n.schema && !["rate", "kafka"].includes(n.format);
+      return rel({
+        case: "read",
+        value: {
+          isStreaming: true,
+          readType: { case: "dataSource", value: { format: n.format, ...(withSchema ? { schema: schemaToDDL(n.schema!) } : {}), options: { ...n.options }, paths: [...n.paths] } },
+        },
+      });
     },
-    // A watermark on a batch plan changes nothing (as in Spark), so the batch relation is the child's.
-    WatermarkNode: (n) => this.relation(n.child),
+    WatermarkNode: (n) => rel({ case: "withWatermark", value: { input: this.relation(n.child), eventTime: n.column, delayThreshold: n.delay } }),
   };
 }
