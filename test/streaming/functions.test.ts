@@ -57,3 +57,22 @@ conformance("streaming functions: window, from_json, to_json (batch)", (ctx) => 
     assertRows(await df.withWatermark("ts", "1 second").collect(), [{ ts: t("00:00:05") }, { ts: t("00:10:00") }], { sortBy: ["ts"] });
   });
 });
+
+conformance("session windows (batch)", (ctx) => {
+  ctx.it("session_window: per user, rows at most the gap apart share a session [first, last + gap)", async () => {
+    const df = ctx.spark.createDataFrame([
+      { user: "a", ts: t("00:00:00") }, { user: "a", ts: t("00:00:04") }, { user: "a", ts: t("00:00:09") },
+      { user: "a", ts: t("00:00:20") }, { user: "b", ts: t("00:00:03") }, { user: "b", ts: t("00:00:08") }, { user: "b", ts: t("00:00:14") },
+    ], "user STRING, ts TIMESTAMP");
+    const rows = await df.groupBy(F.session_window("ts", "5 seconds"), "user").count()
+      .select(F.col("session_window.start").alias("start"), F.col("session_window.end").alias("end"), "user", "count").collect();
+    // a: 0, 4, 9 chain (gaps 4 and 5: a row at exactly the session's end joins it, as in Spark); 20 is 11 after 9.
+    // b: 3 and 8 chain; 14 is 6 after 8, a new session.
+    assertRows(rows, [
+      { start: t("00:00:00"), end: t("00:00:14"), user: "a", count: 3 },
+      { start: t("00:00:20"), end: t("00:00:25"), user: "a", count: 1 },
+      { start: t("00:00:03"), end: t("00:00:13"), user: "b", count: 2 },
+      { start: t("00:00:14"), end: t("00:00:19"), user: "b", count: 1 },
+    ], { sortBy: ["user", "start"] });
+  });
+});

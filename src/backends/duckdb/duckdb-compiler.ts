@@ -434,7 +434,7 @@ export class DuckDBCompiler {
       return { sql: `CASE WHEN (${w.ts}) IS NULL THEN NULL ELSE struct_pack("start" := ${start}, "end" := make_timestamptz(${w.lastStart} + ${w.sizeUs})) END`, name: "window", type: WINDOW_TYPE };
     }
     if (e.name === "session_window") {
-      throw new UnsupportedOperationError("session_window() is not supported on the DuckDB backend yet; use a tumbling or sliding window(...) instead.", "UNSUPPORTED_FUNCTION");
+      throw new AnalysisError("session_window(...) groups rows into sessions, so it can only be a groupBy key: df.groupBy(F.session_window(\"ts\", \"5 minutes\"), \"user\").agg(...).", "SESSION_WINDOW_NOT_A_KEY");
     }
     if (e.name === "struct") {
       const args = await this.exprs(e.args, s);
@@ -497,6 +497,35 @@ export class DuckDBCompiler {
       const attr: Attr = { id: this.fresh(), name: `__window_${this.counter}`, qualifiers: [], type: WINDOW_TYPE };
       const expanded = `SELECT ${rel.attrs.map((a) => `${t}.${ident(a.id)}`).join(", ")}${rel.attrs.length ? ", " : ""}unnest(CASE WHEN (${spec.ts}) IS NULL THEN [] ELSE ${list} END) AS ${ident(attr.id)} FROM (${rel.sql}) AS ${t}`;
       rel = { sql: expanded, attrs: [...rel.attrs, attr] };
+      windows.push([w, attr]);
+    }
+    const sessions = keys.map(unalias).filter((k): k is ExprOfKind<"FunctionExpr"> => k.kind === "FunctionExpr" && k.name === "session_window");
+    if (sessions.length > 1) throw new AnalysisError("A groupBy can have at most one session_window(...) key.", "MULTIPLE_SESSION_WINDOWS");
+    for (const w of sessions) {
+      // Per value of the other keys, in event-time order, a row more than `gap` after the previous
+      // one starts a new session; a session spans [first event, last event + gap), and a row at
+      // exactly the end still joins it (Spark merges touching sessions).
+      const t = this.alias();
+      const scope: Scope = { attrs: rel.attrs, ref: (a) => `${t}.${ident(a.id)}`, fromSql: rel.sql };
+      const ts = await this.expr(w.args[0], scope);
+      if (ts.type !== null && ts.type !== "timestamp" && ts.type !== "timestamp_ntz" && ts.type !== "date") {
+        throw new AnalysisError(`[DATATYPE_MISMATCH] session_window(${q(exprName(w.args[0]))}, ...) needs a timestamp column, but it is ${JSON.stringify(ts.type)}.`, "DATATYPE_MISMATCH");
+      }
+      const gapArg = w.args[1];
+      const gapUs = Math.round(parseDurationMs((gapArg && gapArg.kind === "LiteralExpr" ? gapArg.value : undefined) as string, "session_window gap duration") * 1000);
+      if (gapUs <= 0) throw new AnalysisError("session_window(): the gap duration must be positive.", "INVALID_WINDOW");
+      const others: string[] = [];
+      for (const k of keys.map(unalias)) if (k !== w && !(k.kind === "FunctionExpr" && k.name === "window")) others.push((await this.expr(k, scope)).sql);
+      const cols = rel.attrs.map((a) => ident(a.id));
+      const part = others.map((_, i) => `__p${i}`);
+      const by = part.length ? `PARTITION BY ${part.join(", ")} ` : "";
+      const s1 = `SELECT ${[...rel.attrs.map((a) => `${t}.${ident(a.id)}`), `epoch_us(CAST(${ts.sql} AS TIMESTAMPTZ)) AS __us`, ...others.map((o, i) => `${o} AS __p${i}`)].join(", ")} FROM (${rel.sql}) AS ${t} WHERE (${ts.sql}) IS NOT NULL`;
+      const s2 = `SELECT *, CASE WHEN __us - lag(__us) OVER (${by}ORDER BY __us) <= ${gapUs} THEN 0 ELSE 1 END AS __new FROM (${s1})`;
+      const s3 = `SELECT *, sum(__new) OVER (${by}ORDER BY __us ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS __sid FROM (${s2})`;
+      const attr: Attr = { id: this.fresh(), name: `__session_${this.counter}`, qualifiers: [], type: WINDOW_TYPE };
+      const over = `OVER (PARTITION BY ${[...part, "__sid"].join(", ")})`;
+      const s4 = `SELECT ${[...cols, `struct_pack("start" := make_timestamptz(min(__us) ${over}), "end" := make_timestamptz(max(__us) ${over} + ${gapUs})) AS ${ident(attr.id)}`].join(", ")} FROM (${s3})`;
+      rel = { sql: s4, attrs: [...rel.attrs, attr] };
       windows.push([w, attr]);
     }
     return { rel, windows };
@@ -567,7 +596,7 @@ export class DuckDBCompiler {
     AggregateNode: async (n) => {
       const { rel: child, windows } = await this.expandWindowKeys(await this.relation(n.child), n.groupBy);
       const { scope, from } = await this.scopeFor(child, [...n.groupBy, ...n.aggs]);
-      for (const [e, attr] of windows) this.overrides.set(e, { sql: scope.ref(attr), name: "window", type: WINDOW_TYPE });
+      for (const [e, attr] of windows) this.overrides.set(e, { sql: scope.ref(attr), name: (e as ExprOfKind<"FunctionExpr">).name, type: WINDOW_TYPE });
       const keys = await this.projectList(n.groupBy, scope);
       const aggs = await this.projectList(n.aggs, scope);
       const items = [...keys, ...aggs].map((i) => ({ sql: i.sql, attr: { id: this.fresh(), name: i.name, qualifiers: i.qualifiers, type: i.type, nullable: i.nullable } as Attr }));
