@@ -104,6 +104,10 @@ export function planStreamingQuery(plan: PlanNode, outputMode: OutputMode): Quer
         throw unsupported("Distinct aggregations (countDistinct, sumDistinct) are not supported on streaming DataFrames/Datasets. Use approx_count_distinct in a batch query over the sink, or dropDuplicates before counting.");
       }
     }
+    const un = (e: Expr): Expr => (e.kind === "AliasExpr" ? un(e.child) : e);
+    if (outputMode === "update" && stateful.node.groupBy.some((k) => { const u = un(k); return u.kind === "FunctionExpr" && u.name === "session_window"; })) {
+      throw unsupported("Update output mode is not supported for session window aggregations on streaming DataFrames/Datasets (a session can still grow or merge). Use append (with a watermark) or complete mode.");
+    }
     if (outputMode === "append") {
       if (!watermark) throw unsupported("Append output mode not supported when there are streaming aggregations on streaming DataFrames/DataSets without watermark. Add withWatermark(eventTime, delay) and group by F.window(eventTime, ...), or use update/complete mode.");
       if (eventTimeKey(stateful.node, watermark) === null) {
@@ -120,7 +124,7 @@ export function eventTimeKey(agg: AggregateNode, wm: WatermarkNode): { index: nu
   const isWm = (e: Expr) => e.kind === "ColumnExpr" && e.text.toLowerCase() === wm.column.toLowerCase();
   for (let i = 0; i < agg.groupBy.length; i++) {
     const k = un(agg.groupBy[i]);
-    if (k.kind === "FunctionExpr" && k.name === "window" && isWm(k.args[0])) return { index: i, isWindow: true };
+    if (k.kind === "FunctionExpr" && (k.name === "window" || k.name === "session_window") && isWm(k.args[0])) return { index: i, isWindow: true };
     if (isWm(k)) return { index: i, isWindow: false };
   }
   return null;

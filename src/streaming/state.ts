@@ -13,7 +13,7 @@ import {
   AggregateNode, DeduplicateNode, FilterNode, JoinNode, LocalRelationNode, ProjectNode, ReadNode, SetOpNode, WithColumnsNode,
 } from "../plan/nodes/index.js";
 import {
-  AliasExpr, BinaryExpr, CaseWhenExpr, CastExpr, ColumnExpr, FieldExpr, FunctionExpr, LiteralExpr, UnaryExpr, exprName, type Expr,
+  AliasExpr, BinaryExpr, CaseWhenExpr, CastExpr, ColumnExpr, FieldExpr, FunctionExpr, LiteralExpr, SortOrderExpr, UnaryExpr, WindowExpr, exprName, type Expr,
 } from "../plan/expr/index.js";
 import { functionKind } from "../plan/functions.js";
 import { parseSchemaDDL, schemaToDDL, type StructType } from "../plan/types.js";
@@ -127,6 +127,8 @@ class StreamingAggregation extends StateBase implements StatefulOperator {
   private readonly partials: Partial[] = [];
   private readonly finals: Expr[];
   private readonly evict: { index: number; isWindow: boolean } | null;
+  /** The index of a session_window key, whose sessions merge across batches. */
+  private readonly sessionKey: number;
 
   constructor(session: Session, dir: string, private readonly node: AggregateNode, watermark: WatermarkNode | null, private readonly mode: OutputMode) {
     const keyNames = node.groupBy.map(exprName);
@@ -137,6 +139,28 @@ class StreamingAggregation extends StateBase implements StatefulOperator {
       return out.kind === "AliasExpr" ? out : AliasExpr.create(out, exprName(a));
     });
     this.evict = watermark && mode !== "complete" ? eventTimeKey(node, watermark) : null;
+    const un = (e: Expr): Expr => (e.kind === "AliasExpr" ? un(e.child) : e);
+    this.sessionKey = node.groupBy.findIndex((k) => { const u = un(k); return u.kind === "FunctionExpr" && u.name === "session_window"; });
+  }
+
+  /**
+   * Merges sessions of the state and of the batch that overlap or touch (per value of the other
+   * keys): in start order, a session starting at or before the running end of the previous ones
+   * joins them; merged sessions span [min start, max end) and merge their partials.
+   */
+  private mergeSessions(union: PlanNode, merges: Expr[]): PlanNode {
+    const si = this.sessionKey;
+    const others = this.keys.map((_, i) => i).filter((i) => i !== si).map((i) => col(this.keyCol(i)));
+    const sk = col(this.keyCol(si));
+    const order = [SortOrderExpr.create(col("__quarry_s"), "asc"), SortOrderExpr.create(col("__quarry_e"), "asc")];
+    const over = (f: Expr, end: number | "currentRow") => WindowExpr.create(f, { partitionBy: others, orderBy: order, frame: { type: "rows", start: "unboundedPreceding", end } });
+    const bounds = WithColumnsNode.create(union, [{ name: "__quarry_s", expr: FieldExpr.create(sk, "start") }, { name: "__quarry_e", expr: FieldExpr.create(sk, "end") }]);
+    const prev = WithColumnsNode.create(bounds, [{ name: "__quarry_prev", expr: over(FunctionExpr.create("max", [col("__quarry_e")]), -1) }]);
+    const starts = WithColumnsNode.create(prev, [{ name: "__quarry_new", expr: CaseWhenExpr.create([[BinaryExpr.create("AND", UnaryExpr.create("IS NOT NULL", col("__quarry_prev")), BinaryExpr.create("<=", col("__quarry_s"), col("__quarry_prev"))), LiteralExpr.create(0)]], LiteralExpr.create(1)) }]);
+    const ids = WithColumnsNode.create(starts, [{ name: "__quarry_sid", expr: over(FunctionExpr.create("sum", [col("__quarry_new")]), "currentRow") }]);
+    const sessionCol = AliasExpr.create(FunctionExpr.create("struct", [AliasExpr.create(FunctionExpr.create("min", [col("__quarry_s")]), "start"), AliasExpr.create(FunctionExpr.create("max", [col("__quarry_e")]), "end")]), this.keyCol(si));
+    const agg = AggregateNode.create(ids, [...others, col("__quarry_sid")], [sessionCol, ...merges]);
+    return ProjectNode.create(agg, [...this.keys.map((_, i) => col(this.keyCol(i))), ...this.partials.map((p) => col(p.name)), col(UPD)]);
   }
 
   /** Registers the partials of one aggregate call and returns the expression that finishes it. */
@@ -170,8 +194,8 @@ class StreamingAggregation extends StateBase implements StatefulOperator {
     const before = WithColumnsNode.create(this.stateBefore(batchId), [{ name: UPD, expr: LiteralExpr.create(0) }]);
     const batch = WithColumnsNode.create(partial, [{ name: UPD, expr: LiteralExpr.create(1) }]);
     const union = SetOpNode.create(before, batch, "union", true, true, false);
-    const merged = this.df(AggregateNode.create(union, this.keys.map((_, i) => col(this.keyCol(i))),
-      [...this.partials.map((p) => AliasExpr.create(FunctionExpr.create(p.merge, [col(p.name)]), p.name)), AliasExpr.create(FunctionExpr.create("max", [col(UPD)]), UPD)])).cache();
+    const merges = [...this.partials.map((p) => AliasExpr.create(FunctionExpr.create(p.merge, [col(p.name)]), p.name)), AliasExpr.create(FunctionExpr.create("max", [col(UPD)]), UPD)];
+    const merged = this.df(this.sessionKey >= 0 ? this.mergeSessions(union, merges) : AggregateNode.create(union, this.keys.map((_, i) => col(this.keyCol(i))), merges)).cache();
     let evicted: Expr = LiteralExpr.create(false);
     if (this.evict && watermarkMs > 0) {
       const k = col(this.keyCol(this.evict.index));

@@ -307,3 +307,29 @@ conformance("streaming DataFrames in batch actions", (ctx) => {
     assert.throws(() => ctx.spark.range(1).writeStream, /'writeStream' can be called only on a streaming DataFrame/);
   });
 });
+
+conformance("streaming session windows", (ctx) => {
+  ctx.it("session windows merge across batches and are emitted once the watermark passes their end", { feature: "streaming.inProcess" }, async () => {
+    const input = new MemoryStream(ctx.spark, "user STRING, ts TIMESTAMP");
+    const q = await input.toDF().withWatermark("ts", "10 seconds").groupBy(F.session_window("ts", "5 seconds"), "user").count()
+      .writeStream.outputMode("append").format("memory").queryName("sessions").start();
+    try {
+      input.addData([{ user: "a", ts: t("00:00:00") }, { user: "a", ts: t("00:00:08") }, { user: "b", ts: t("00:00:01") }]);
+      await q.processAllAvailable();
+      // 00:00:04 bridges a's sessions [0, 5) and [8, 13): one session [0, 13) of 3 rows.
+      input.addData([{ user: "a", ts: t("00:00:04") }, { user: "b", ts: t("00:00:30") }]);
+      await q.processAllAvailable();
+      input.addData([{ user: "c", ts: t("00:01:00") }]);
+      await q.processAllAvailable();
+      const rows = (await view(ctx.spark, "sessions")).map((r) => ({ start: (r["session_window"] as { start: Date }).start, end: (r["session_window"] as { end: Date }).end, user: r["user"], count: r["count"] }));
+      // Watermark 00:00:50 closes a [0, 13), b [1, 6) and b [30, 35); c [60, 65) stays open.
+      assertRows(rows, [
+        { start: t("00:00:00"), end: t("00:00:13"), user: "a", count: 3 },
+        { start: t("00:00:01"), end: t("00:00:06"), user: "b", count: 1 },
+        { start: t("00:00:30"), end: t("00:00:35"), user: "b", count: 1 },
+      ], { sortBy: ["user", "start"] });
+    } finally {
+      await q.stop();
+    }
+  });
+});
