@@ -333,3 +333,21 @@ conformance("streaming session windows", (ctx) => {
     }
   });
 });
+
+conformance("streaming file sink manifest", (ctx) => {
+  ctx.it("the manifest is compacted every 10 batches and still lists every committed file", { feature: "streaming.inProcess" }, async () => {
+    const dir = ctx.tempDir();
+    const input = new MemoryStream(ctx.spark, "i INT");
+    const q = await input.toDF().writeStream.format("parquet").option("checkpointLocation", path.join(dir, "chk")).start(path.join(dir, "out"));
+    try {
+      for (let i = 0; i < 12; i++) {
+        input.addData([{ i }]);
+        await q.processAllAvailable();
+      }
+    } finally {
+      await q.stop();
+    }
+    assert.deepEqual(fs.readdirSync(path.join(dir, "out", "_spark_metadata")).sort(), ["10", "11", "9.compact"]);
+    assertRows(await ctx.spark.read.parquet(path.join(dir, "out")).collect(), Array.from({ length: 12 }, (_, i) => ({ i })));
+  });
+});

@@ -14,7 +14,8 @@ import type { SinkBatchContext, StreamSink } from "../contracts.js";
 import type { SinkContext } from "../formats.js";
 import { writeFileOnce } from "../files.js";
 import { faultPoint } from "../fault-points.js";
-import { MANIFEST_DIR } from "../../backends/file-manifest.js";
+import { COMPACT_INTERVAL, MANIFEST_DIR, manifestEntries, manifestIds } from "../../backends/file-manifest.js";
+import { writeFileAtomic } from "../files.js";
 
 const SINK_ONLY = new Set(["checkpointlocation", "path"]);
 
@@ -31,7 +32,7 @@ export function createFileSink(ctx: SinkContext): StreamSink {
     description: `FileSink[${out}]`,
     async addBatch(data: DataFrame, b: SinkBatchContext) {
       const manifest = path.join(manifests, String(b.batchId));
-      if (fs.existsSync(manifest)) return;
+      if (fs.existsSync(manifest) || b.batchId <= manifestIds(manifests).compact) return;
       const tmp = path.join(out, `_temporary-${b.batchId}-${randomUUID()}`);
       try {
         let w = data.write.mode("overwrite").format(spec.format).options(writeOptions);
@@ -53,6 +54,7 @@ export function createFileSink(ctx: SinkContext): StreamSink {
         move(tmp, "");
         faultPoint("sinkBeforeManifest", b.batchId);
         writeFileOnce(manifest, ["v1", ...files.map((f) => JSON.stringify(f))].join("\n") + "\n");
+        if ((b.batchId + 1) % COMPACT_INTERVAL === 0) compact(manifests, b.batchId);
       } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
       }
@@ -61,3 +63,12 @@ export function createFileSink(ctx: SinkContext): StreamSink {
   };
 }
 
+
+/** Folds the manifest up to `batchId` into `<batchId>.compact`, then removes the entries it holds. */
+function compact(manifests: string, batchId: number): void {
+  const entries = manifestEntries(manifests).filter((e) => e.batchId <= batchId);
+  writeFileAtomic(path.join(manifests, `${batchId}.compact`), ["v1", ...entries.map((e) => JSON.stringify(e))].join("\n") + "\n");
+  const { plain, compact: latest } = manifestIds(manifests);
+  for (const id of plain) if (id <= batchId) fs.rmSync(path.join(manifests, String(id)), { force: true });
+  for (const name of fs.readdirSync(manifests)) if (/^\d+\.compact$/.test(name) && parseInt(name, 10) < latest) fs.rmSync(path.join(manifests, name), { force: true });
+}
