@@ -7,7 +7,7 @@
 import { AliasExpr, CaseWhenExpr, ColumnExpr, FunctionExpr, LiteralExpr, SqlExpr, StarExpr, type Expr } from "../plan/expr/index.js";
 import { IllegalArgumentError } from "../errors.js";
 import { parseDurationMs } from "../plan/interval.js";
-import { parseSchemaDDL, schemaToDDL, type StructType } from "../plan/types.js";
+import { parseSchemaDDL, typeToDDL, type StructType } from "../plan/types.js";
 import { Column, toColumnExpr, toExpr, type ColumnOrValue } from "./column.js";
 
 type Col = string | Column;
@@ -161,7 +161,9 @@ export const F = {
    * @example F.from_json(F.col("value").cast("string"), "user STRING, amount DOUBLE").alias("e")
    */
   from_json(x: Col, schema: string | StructType, options: Readonly<Record<string, string>> = {}): Column {
-    const ddl = typeof schema === "string" ? schemaToDDL(parseSchemaDDL(schema)) : schemaToDDL(schema);
+    const st = typeof schema === "string" ? parseSchemaDDL(schema) : schema;
+    // Every name quoted: Spark's parser takes keywords such as `user` only in backticks.
+    const ddl = st.fields.map((f) => `\`${f.name.replace(/`/g, "``")}\` ${typeToDDL(f.type)}${f.nullable ? "" : " NOT NULL"}`).join(", ");
     const args: Expr[] = [c(x), LiteralExpr.create(ddl)];
     for (const [k, v] of Object.entries(options)) {
       if (k.toLowerCase() !== "mode" || !["PERMISSIVE", "FAILFAST"].includes(String(v).toUpperCase())) {

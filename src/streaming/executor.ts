@@ -224,31 +224,41 @@ class MicroBatchExecution implements StreamingQuery {
     this.statusNow = { message: "Processing new data", isDataAvailable: true, isTriggerActive: true };
     const wm = entry.batchWatermarkMs;
     let step: StateStepResult | null = null;
+    // The batch's rows (and, under a watermark, the rows it watches) are read once into DuckDB
+    // tables: statistics, state and sink all scan those.
+    const cached: DataFrame[] = [];
+    const cache = (p: PlanNode): PlanNode => {
+      if (p.kind === "LocalRelationNode") return p;
+      const d = new DataFrame(this.session, p).cache();
+      cached.push(d);
+      return d.plan;
+    };
     try {
       const g0 = Date.now();
       const leaves: PlanNode[] = [];
       for (let i = 0; i < this.sources.length; i++) {
         const { start, end } = entry.sources[i];
-        leaves.push(same(start, end) ? LocalRelationNode.create([], this.sources[i].schema) : await this.sources[i].getBatch(start, end));
+        leaves.push(cache(same(start, end) ? LocalRelationNode.create([], this.sources[i].schema) : await this.sources[i].getBatch(start, end)));
       }
       const getBatch = Date.now() - g0;
       const q0 = Date.now();
       const rowsPerSource = await Promise.all(leaves.map((p) => (p.kind === "LocalRelationNode" ? Promise.resolve(p.rows.length) : new DataFrame(this.session, p).count())));
-      const substitute = (p: PlanNode) => substituteStreamSources(p, (_n, i) => leaves[i]);
+      const leafOf = (n: PlanNode) => leaves[this.shape.sources.indexOf(n as (typeof this.shape.sources)[number])];
       const wmNode = this.shape.watermark;
-      let stats: { max: number | null; min: number | null; avg: number | null; late: number } = { max: null, min: null, avg: null, late: 0 };
-      if (wmNode) stats = await this.eventTimeStats(substitute(wmNode.child), wmNode, this.stateful ? wm : 0);
+      const wmInput = wmNode ? cache(substituteStreamSources(wmNode.child, (n) => leafOf(n))) : null;
       // Late rows are dropped before a stateful operator (as in Spark); stateless queries keep them.
-      const dropLate = (p: PlanNode) => transformPlan(p, (n) => {
-        if (n.kind !== "WatermarkNode") return undefined;
-        const child = substitute(n.child);
-        return this.stateful && wm > 0 ? FilterNode.create(child, BinaryExpr.create(">", ColumnExpr.create(n.column), LiteralExpr.create(new Date(wm)))) : child;
+      const substitute = (p: PlanNode) => transformPlan(p, (n) => {
+        if (n.kind === "StreamSourceNode") return leafOf(n);
+        if (n.kind !== "WatermarkNode" || !wmInput) return undefined;
+        return this.stateful && wm > 0 ? FilterNode.create(wmInput, BinaryExpr.create(">", ColumnExpr.create(n.column), LiteralExpr.create(new Date(wm)))) : wmInput;
       });
-      const malformed = await this.malformedJsonRows(substitute(this.df.plan));
+      let stats: { max: number | null; min: number | null; avg: number | null; late: number } = { max: null, min: null, avg: null, late: 0 };
+      if (wmNode && wmInput) stats = await this.eventTimeStats(wmInput, wmNode, this.stateful ? wm : 0);
+      const malformed = await this.malformedJsonRows(substituteStreamSources(this.df.plan, (n) => leafOf(n)));
       let out: PlanNode;
       let stateProgress: StateOperatorProgress[] = [];
       if (this.stateful && this.shape.stateful) {
-        step = await this.stateful.step(substitute(dropLate(this.shape.stateful.node.child)), batchId, wm);
+        step = await this.stateful.step(substitute(this.shape.stateful.node.child), batchId, wm);
         faultPoint("afterStateWrite", batchId);
         const statefulNode = this.shape.stateful.node;
         out = substitute(transformPlan(this.df.plan, (n) => (n === statefulNode ? step!.output : undefined)));
@@ -287,6 +297,8 @@ class MicroBatchExecution implements StreamingQuery {
     } catch (e) {
       if (step) { try { await step.abort(); } catch { /* the query stops anyway */ } }
       throw this.wrapError(e, batchId);
+    } finally {
+      for (const d of cached) await d.unpersist().catch(() => undefined);
     }
   }
 
