@@ -49,7 +49,8 @@ export class DataStreamReader {
     if (typeof path === "string" && path.length === 0) throw new IllegalArgumentError("readStream.load(path): the path must not be empty.");
     const fixed = FIXED_SCHEMAS[this.fmt];
     if (fixed && this.userSchema) throw new IllegalArgumentError(`The ${this.fmt} source does not take a user schema; its rows are (${fixed}).`, "USER_SCHEMA_NOT_ALLOWED");
-    const schema = this.userSchema ?? (fixed ? parseSchemaDDL(fixed) : null);
+    const headers = this.fmt === "kafka" && Object.entries(this.opts).some(([k, v]) => k.toLowerCase() === "includeheaders" && v.toLowerCase() === "true");
+    const schema = this.userSchema ?? (fixed ? parseSchemaDDL(headers ? `${fixed}, headers ARRAY<STRUCT<key: STRING, value: BINARY>>` : fixed) : null);
     return new DataFrame(this.session, StreamSourceNode.create(this.fmt, this.opts, paths, schema));
   }
   /** Watches a directory for new CSV files. */

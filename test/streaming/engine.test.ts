@@ -351,3 +351,23 @@ conformance("streaming file sink manifest", (ctx) => {
     assertRows(await ctx.spark.read.parquet(path.join(dir, "out")).collect(), Array.from({ length: 12 }, (_, i) => ({ i })));
   });
 });
+
+conformance("streaming unions", (ctx) => {
+  ctx.it("a union of two streams reads both, each from its own offsets", { feature: "streaming.inProcess" }, async () => {
+    const a = new MemoryStream(ctx.spark, "k STRING, v INT");
+    const b = new MemoryStream(ctx.spark, "v INT, k STRING");
+    const q = await a.toDF().unionByName(b.toDF()).groupBy("k").agg(F.sum("v").alias("s"))
+      .writeStream.outputMode("complete").format("memory").queryName("unioned").start();
+    try {
+      a.addData([{ k: "x", v: 1 }]);
+      b.addData([{ k: "x", v: 10 }, { k: "y", v: 100 }]);
+      await q.processAllAvailable();
+      b.addData([{ k: "y", v: 1000 }]);
+      await q.processAllAvailable();
+      assertRows(await view(ctx.spark, "unioned"), [{ k: "x", s: 11 }, { k: "y", s: 1100 }]);
+      assert.deepEqual(q.lastProgress?.sources.map((s) => s.numInputRows), [0, 1]);
+    } finally {
+      await q.stop();
+    }
+  });
+});
