@@ -10,7 +10,7 @@ import path from "node:path";
 import { AnalysisError } from "../errors.js";
 import { DataFrame } from "../api/dataframe.js";
 import {
-  AggregateNode, DeduplicateNode, FilterNode, JoinNode, LocalRelationNode, ProjectNode, ReadNode, SetOpNode, WithColumnsNode,
+  AggregateNode, DeduplicateNode, FilterNode, JoinNode, LocalRelationNode, ProjectNode, ReadNode, SetOpNode, SubqueryAliasNode, WithColumnsNode,
 } from "../plan/nodes/index.js";
 import {
   AliasExpr, BinaryExpr, CaseWhenExpr, CastExpr, ColumnExpr, FieldExpr, FunctionExpr, LiteralExpr, SortOrderExpr, UnaryExpr, WindowExpr, exprName, type Expr,
@@ -239,7 +239,10 @@ class StreamingDeduplication extends StateBase implements StatefulOperator {
     const keysPlan = ProjectNode.create(input, keys.map(col));
     await this.fixSchema(keysPlan);
     const distinct = DeduplicateNode.create(input, keys);
-    const fresh = this.df(JoinNode.create(distinct, this.stateBefore(batchId), { type: "using", columns: keys }, "left_anti")).cache();
+    // Null-safe key equality: a null key is a key like any other, as in Spark's state store.
+    const seen = (k: string) => BinaryExpr.create("<=>", ColumnExpr.create(`__quarry_new.${k}`), ColumnExpr.create(`__quarry_seen.${k}`));
+    const cond = keys.slice(1).reduce<Expr>((acc, k) => BinaryExpr.create("AND", acc, seen(k)), seen(keys[0]));
+    const fresh = this.df(JoinNode.create(SubqueryAliasNode.create(distinct, "__quarry_new"), SubqueryAliasNode.create(this.stateBefore(batchId), "__quarry_seen"), { type: "condition", expr: cond }, "left_anti")).cache();
     // Rows come back in the input's column order.
     let nextPlan: PlanNode = SetOpNode.create(ProjectNode.create(this.stateBefore(batchId), keys.map(col)), ProjectNode.create(fresh.plan, keys.map(col)), "union", true, true, false);
     if (this.evictCol && watermarkMs > 0) nextPlan = FilterNode.create(nextPlan, BinaryExpr.create(">", col(this.evictCol), LiteralExpr.create(new Date(watermarkMs))));

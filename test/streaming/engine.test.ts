@@ -90,9 +90,13 @@ conformance("streaming engine", (ctx) => {
       .writeStream.format("memory").queryName("dedup").start());
     input.addData([{ id: 1, ts: t("00:00:01"), note: "first" }, { id: 1, ts: t("00:00:01"), note: "first" }, { id: 2, ts: t("00:00:01"), note: "x" }]);
     await q.processAllAvailable();
-    input.addData([{ id: 1, ts: t("00:00:01"), note: "again" }, { id: 3, ts: t("00:00:02"), note: "y" }]);
+    input.addData([{ id: 1, ts: t("00:00:01"), note: "again" }, { id: 3, ts: t("00:00:02"), note: "y" }, { id: null, ts: t("00:00:03"), note: "null id" }]);
+    await q.processAllAvailable();
+    // A null key is deduplicated like any other.
+    input.addData([{ id: null, ts: t("00:00:03"), note: "null id again" }]);
     await q.processAllAvailable();
     assertRows(await view(ctx.spark, "dedup"), [
+      { id: null, ts: t("00:00:03"), note: "null id" },
       { id: 1, ts: t("00:00:01"), note: "first" }, { id: 2, ts: t("00:00:01"), note: "x" }, { id: 3, ts: t("00:00:02"), note: "y" },
     ], { sortBy: ["id"] });
     await stopAll();
