@@ -149,6 +149,7 @@ conformance("streaming engine", (ctx) => {
       [() => df.groupBy("k").agg(F.stddev("v")).writeStream.outputMode("complete").format("memory").queryName("x7").start(), /stddev\(\) cannot be kept as streaming state/],
       [() => df.select("nope").writeStream.format("memory").queryName("x8").start(), /UNRESOLVED_COLUMN.*nope/],
       [() => df.writeStream.format("memory").start(), /memory sink needs a query name/],
+      [() => df.groupBy(F.session_window("ts", "5 seconds")).count().writeStream.outputMode("update").format("memory").queryName("x9").start(), /Update output mode is not supported for session window/],
       [() => ctx.spark.readStream.format("kafka").load().writeStream.format("console").start(), /Kafka connector/],
     ];
     for (const [f, re] of cases) {
@@ -194,6 +195,19 @@ conformance("streaming engine", (ctx) => {
   ctx.it("a file source without a schema fails at start, naming the fix", async () => {
     const dir = ctx.tempDir();
     await assert.rejects(() => ctx.spark.readStream.json(dir).writeStream.format("memory").queryName("noschema").start(), /Schema must be specified/);
+  });
+
+  ctx.it("spark.sql.streaming.schemaInference infers a file source's schema from the files present at start", async () => {
+    const dir = ctx.tempDir();
+    fs.writeFileSync(path.join(dir, "a.json"), "{\"id\": 1, \"name\": \"one\"}\n");
+    const spark = await ctx.newSession({ "spark.sql.streaming.schemaInference": "true" });
+    const q = await spark.readStream.json(dir).writeStream.format("memory").queryName("inferred").start();
+    try {
+      await q.processAllAvailable();
+      assertRows(await spark.sql("SELECT * FROM inferred").collect(), [{ id: 1, name: "one" }]);
+    } finally {
+      await q.stop();
+    }
   });
 
   ctx.it("CSV sink with header option; rows of each batch appended", S, async () => {
