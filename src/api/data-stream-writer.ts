@@ -3,6 +3,7 @@ import { IllegalArgumentError } from "../errors.js";
 import { parseDurationMs } from "../plan/interval.js";
 import type { DataFrame } from "./dataframe.js";
 import type { StreamingQuery } from "./streaming-query.js";
+import type { StreamStartSpec } from "../backends/backend.js";
 
 /** When micro-batches run. */
 export type Trigger =
@@ -14,17 +15,8 @@ export type Trigger =
 export type ForeachBatchFunction = (df: DataFrame, batchId: number) => Promise<void> | void;
 
 /** A validated streaming write, as the engine receives it. */
-export interface StreamWriteSpec {
-  readonly format: string;
-  readonly outputMode: "append" | "update" | "complete";
-  readonly options: Readonly<Record<string, string>>;
-  readonly partitionBy: readonly string[];
-  readonly queryName: string | null;
-  /** `default` runs the next batch as soon as the previous one ends. */
-  readonly trigger: { readonly kind: "default" } | { readonly kind: "processingTime"; readonly intervalMs: number } | { readonly kind: "availableNow" } | { readonly kind: "once" };
+export interface StreamWriteSpec extends StreamStartSpec {
   readonly foreachBatch: ForeachBatchFunction | null;
-  readonly path: string | null;
-  readonly table: string | null;
 }
 
 type Draft = Omit<StreamWriteSpec, "path" | "table">;
