@@ -81,3 +81,10 @@ export function closest(name: string, candidates: readonly string[], max = 5): s
 export function q(name: string): string {
   return "`" + name.replace(/`/g, "``") + "`";
 }
+
+/** A streaming query stopped because a micro-batch failed; `cause` holds the failure. */
+export class StreamingQueryException extends QuarryError {
+  constructor(message: string, readonly queryId: string, readonly runId: string, readonly batchId: number | null, options?: { cause?: unknown }) {
+    super(message, "STREAM_FAILED", options);
+  }
+}

@@ -6,14 +6,16 @@
 import type { Table } from "apache-arrow";
 import {
   AggregateNode, DeduplicateNode, DescribeNode, DistinctNode, DropNode, FilterNode, JoinNode, LimitNode,
-  ProjectNode, RenameNode, SampleNode, SetOpNode, SortNode, SubqueryAliasNode, WithColumnsNode,
+  LocalRelationNode, ProjectNode, RenameNode, SampleNode, SetOpNode, SortNode, SubqueryAliasNode, WatermarkNode, WithColumnsNode,
   type JoinOn, type JoinType,
 } from "../plan/nodes/index.js";
 import { SortOrderExpr, SqlExpr, type Expr } from "../plan/expr/index.js";
-import type { PlanNode } from "../plan/visitor.js";
+import { isStreamingPlan, type PlanNode } from "../plan/visitor.js";
+import { substituteStreamSources } from "../plan/substitute.js";
+import { parseDurationMs } from "../plan/interval.js";
 import { schemaTreeString, type StructType } from "../plan/types.js";
 import { explainPlan } from "../plan/explain.js";
-import { IllegalArgumentError } from "../errors.js";
+import { AnalysisError, IllegalArgumentError } from "../errors.js";
 import type { Row } from "../backends/backend.js";
 import type { Session } from "../session/session.js";
 import { Column, toColumnExpr } from "./column.js";
@@ -21,6 +23,7 @@ import { columnList } from "./functions.js";
 import { GroupedData } from "./grouped-data.js";
 import { DataFrameNaFunctions } from "./na-functions.js";
 import { DataFrameWriter } from "./writer.js";
+import { DataStreamWriter } from "./data-stream-writer.js";
 import { formatShow } from "./show.js";
 
 type Col = string | Column;
@@ -196,6 +199,30 @@ export class DataFrame {
     }
     return out;
   }
+  /**
+   * Marks `eventTime` as this stream's event-time column, with rows up to `delayThreshold` late
+   * accepted: watermark = max event time seen - delay. Stateful operators (window aggregations,
+   * dropDuplicates) drop and count rows older than the watermark and evict state with it. No effect
+   * on batch DataFrames.
+   * @example events.withWatermark("ts", "10 seconds").groupBy(F.window("ts", "1 minute")).count()
+   */
+  withWatermark(eventTime: string, delayThreshold: string): DataFrame {
+    if (typeof eventTime !== "string" || !eventTime) throw new IllegalArgumentError("withWatermark(eventTime, delay): give the event-time column's name.");
+    const ms = parseDurationMs(delayThreshold, "withWatermark delay");
+    return this.with(WatermarkNode.create(this.plan, eventTime, String(delayThreshold), ms));
+  }
+  /** True when this frame reads a stream (`spark.readStream`); run it with `writeStream.start()`. */
+  get isStreaming(): boolean { return isStreamingPlan(this.plan); }
+  /** Starts a streaming query from this frame: `df.writeStream.format("parquet").start(path)`. */
+  get writeStream(): DataStreamWriter {
+    if (!this.isStreaming) throw new AnalysisError("'writeStream' can be called only on a streaming DataFrame (one read with spark.readStream); use df.write for a batch DataFrame.", "WRITE_STREAM_NOT_ALLOWED");
+    return new DataStreamWriter(this);
+  }
+  private checkBatch(action: string): void {
+    if (isStreamingPlan(this.plan)) {
+      throw new AnalysisError(`[NON_STREAMING_ACTION] Queries with streaming sources must be executed with writeStream.start(); ${action} is a batch action. Start the query with df.writeStream...start() (the memory sink makes its results queryable with spark.sql).`, "QUERY_NEEDS_WRITESTREAM_START");
+    }
+  }
   /** Names this frame so its columns can be referred to as `alias.column`. */
   alias(alias: string): DataFrame { return this.with(SubqueryAliasNode.create(this.plan, alias)); }
   /** Functions for missing values: `df.na.drop()`, `df.na.fill(0)`. */
@@ -233,6 +260,7 @@ export class DataFrame {
   // ---------------------------------------------------------------- actions
 
   private async run<T>(action: string, f: () => Promise<T>): Promise<T> {
+    this.checkBatch(action);
     await this.session.beforeAction();
     return this.session.wrapAction(action, f);
   }
@@ -242,6 +270,7 @@ export class DataFrame {
   toArray(): Promise<Row[]> { return this.collect(); }
   /** Rows in batches, without holding all of them in memory. */
   async *toLocalIterator(): AsyncGenerator<Row> {
+    this.checkBatch("toLocalIterator()");
     await this.session.beforeAction();
     for await (const batch of this.session.backend.iterate(this.plan)) yield* batch;
   }
@@ -258,7 +287,17 @@ export class DataFrame {
   /** The result as an `apache-arrow` Table. */
   toArrow(): Promise<Table> { return this.run("toArrow()", () => this.session.backend.toArrow(this.plan)); }
   /** The schema: `{ type: "struct", fields: [{ name, type, nullable }] }`. */
-  schema(): Promise<StructType> { return this.run("schema()", () => this.session.backend.schema(this.plan)); }
+  schema(): Promise<StructType> {
+    if (isStreamingPlan(this.plan)) {
+      // A stream's schema is the batch schema of the same plan over no rows.
+      const empty = substituteStreamSources(this.plan, (n) => {
+        if (!n.schema) throw new AnalysisError(`The schema of the ${n.format} stream is known only once the query starts; give it with readStream.schema(...).`, "STREAM_SCHEMA_UNKNOWN");
+        return LocalRelationNode.create([], n.schema);
+      });
+      return this.session.beforeAction().then(() => this.session.wrapAction("schema()", () => this.session.backend.schema(empty)));
+    }
+    return this.run("schema()", () => this.session.backend.schema(this.plan));
+  }
   /** The column names. */
   async columns(): Promise<string[]> { return (await this.schema()).fields.map((f) => f.name); }
   /** Column names and Spark type names: `[["age", "int"], ...]`. */
@@ -296,6 +335,7 @@ export class DataFrame {
   /** The text `explain` prints. */
   async explainString(extended: boolean | "simple" | "extended" = false): Promise<string> {
     const mode = extended === true || extended === "extended" ? "extended" : "simple";
+    if (isStreamingPlan(this.plan)) return `== Logical Plan (streaming) ==\n${explainPlan(this.plan)}\n\nEach micro-batch runs this plan with the stream replaced by the batch's rows (see query.explain() once started).`;
     await this.session.beforeAction();
     const engine = await this.session.wrapAction("explain()", () => this.session.backend.explain(this.plan, mode));
     return `== Logical Plan ==\n${explainPlan(this.plan)}\n\n${engine}`;

@@ -4,8 +4,10 @@
  * @example
  * df.groupBy("country").agg(F.avg("income").alias("avg_income"), F.count("*").alias("n"))
  */
-import { CaseWhenExpr, ColumnExpr, FunctionExpr, LiteralExpr, SqlExpr, StarExpr, type Expr } from "../plan/expr/index.js";
+import { AliasExpr, CaseWhenExpr, ColumnExpr, FunctionExpr, LiteralExpr, SqlExpr, StarExpr, type Expr } from "../plan/expr/index.js";
 import { IllegalArgumentError } from "../errors.js";
+import { parseDurationMs } from "../plan/interval.js";
+import { parseSchemaDDL, typeToDDL, type StructType } from "../plan/types.js";
 import { Column, toColumnExpr, toExpr, type ColumnOrValue } from "./column.js";
 
 type Col = string | Column;
@@ -130,6 +132,49 @@ export const F = {
   /** Increasing 64-bit ids, unique but not consecutive. */ monotonically_increasing_id(): Column { return fn("monotonically_increasing_id"); },
   /** Makes the sort key for `orderBy`. */ asc(x: string): Column { return col(x).asc(); },
   desc(x: string): Column { return col(x).desc(); },
+
+  // event time and JSON
+  /**
+   * The event-time window containing each row: a struct column `window` with `start` and `end`.
+   * Without `slideDuration` windows are tumbling; with it they slide and a row belongs to every
+   * window containing it (use it as a groupBy key). Durations are strings such as `"1 minute"`.
+   * @example df.groupBy(F.window("ts", "1 minute"), "user").agg(F.sum("amount").alias("total"))
+   */
+  window(timeColumn: Col, windowDuration: string, slideDuration?: string, startTime?: string): Column {
+    parseDurationMs(windowDuration, "window duration");
+    if (slideDuration !== undefined) parseDurationMs(slideDuration, "window slide duration");
+    if (startTime !== undefined) parseDurationMs(startTime, "window start time");
+    const args = [c(timeColumn), LiteralExpr.create(windowDuration), LiteralExpr.create(slideDuration ?? windowDuration), LiteralExpr.create(startTime ?? "0 seconds")];
+    return new Column(AliasExpr.create(FunctionExpr.create("window", args), "window"));
+  },
+  /**
+   * A session window: rows of a key closer than `gapDuration` in event time share one window.
+   * @example df.groupBy(F.session_window("ts", "5 minutes"), "user").count()
+   */
+  session_window(timeColumn: Col, gapDuration: string): Column {
+    parseDurationMs(gapDuration, "session_window gap duration");
+    return new Column(AliasExpr.create(FunctionExpr.create("session_window", [c(timeColumn), LiteralExpr.create(gapDuration)]), "session_window"));
+  },
+  /**
+   * Parses a JSON string column into a struct with `schema` (a DDL string or StructType). Malformed
+   * documents become null (`mode: "PERMISSIVE"`, the default); `mode: "FAILFAST"` stops on them.
+   * @example F.from_json(F.col("value").cast("string"), "user STRING, amount DOUBLE").alias("e")
+   */
+  from_json(x: Col, schema: string | StructType, options: Readonly<Record<string, string>> = {}): Column {
+    const st = typeof schema === "string" ? parseSchemaDDL(schema) : schema;
+    // Every name quoted: Spark's parser takes keywords such as `user` only in backticks.
+    const ddl = st.fields.map((f) => `\`${f.name.replace(/`/g, "``")}\` ${typeToDDL(f.type)}${f.nullable ? "" : " NOT NULL"}`).join(", ");
+    const args: Expr[] = [c(x), LiteralExpr.create(ddl)];
+    for (const [k, v] of Object.entries(options)) {
+      if (k.toLowerCase() !== "mode" || !["PERMISSIVE", "FAILFAST"].includes(String(v).toUpperCase())) {
+        throw new IllegalArgumentError(`from_json(): unsupported option ${JSON.stringify(k)}=${JSON.stringify(v)}. Supported: mode = "PERMISSIVE" (default) or "FAILFAST".`, "UNSUPPORTED_OPTION");
+      }
+      if (String(v).toUpperCase() === "FAILFAST") args.push(LiteralExpr.create("FAILFAST"));
+    }
+    return new Column(FunctionExpr.create("from_json", args));
+  },
+  /** A struct (or array, map) column as a JSON string. */
+  to_json(x: Col): Column { return fn("to_json", c(x)); },
   /** Broadcast hint: a no-op on the embedded engine. */ broadcast<T>(df: T): T { return df; },
 } as const;
 

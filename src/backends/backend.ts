@@ -43,6 +43,34 @@ export interface BackendOptions {
   readonly config: ReadonlyMap<string, string>;
 }
 
+/** A streaming query start request, validated by the API, for an engine that runs streams itself. */
+export interface StreamStartSpec {
+  readonly format: string;
+  readonly outputMode: "append" | "update" | "complete";
+  readonly options: Readonly<Record<string, string>>;
+  readonly partitionBy: readonly string[];
+  readonly queryName: string | null;
+  readonly trigger: { readonly kind: "default" } | { readonly kind: "processingTime"; readonly intervalMs: number } | { readonly kind: "availableNow" } | { readonly kind: "once" };
+  readonly path: string | null;
+  readonly table: string | null;
+}
+
+/** A streaming query running inside the engine (Spark Structured Streaming), driven by requests. */
+export interface EngineStream {
+  readonly id: string;
+  readonly runId: string;
+  readonly name: string | null;
+  status(): Promise<{ message: string; isDataAvailable: boolean; isTriggerActive: boolean; isActive: boolean }>;
+  /** The engine's progress reports as JSON texts, oldest first. */
+  recentProgress(): Promise<string[]>;
+  /** The failure message when the query failed, else null. */
+  exception(): Promise<string | null>;
+  awaitTermination(timeoutMs?: number): Promise<boolean>;
+  processAllAvailable(): Promise<void>;
+  stop(): Promise<void>;
+  explain(extended: boolean): Promise<string>;
+}
+
 export interface Backend {
   readonly name: string;
   readonly capabilities: Capabilities;
@@ -68,6 +96,8 @@ export interface Backend {
   isCached(plan: PlanNode): boolean;
   setConf(key: string, value: string): Promise<void>;
   getConf(key: string): Promise<string | undefined>;
+  /** Starts a streaming query in the engine itself; absent when Quarry's micro-batch engine runs streams. */
+  startStream?(plan: PlanNode, spec: StreamStartSpec): Promise<EngineStream>;
   /** Cancels running work. */
   interrupt(): Promise<void>;
   stop(): Promise<void>;

@@ -30,6 +30,8 @@ function describe(n: PlanNode): string {
     case "NaFillNode": return `NaFill ${JSON.stringify(n.perColumn ?? n.value)}${n.subset ? ` [${n.subset.join(", ")}]` : ""}`;
     case "DescribeNode": return `Describe [${n.columns.join(", ")}]`;
     case "SubqueryAliasNode": return `SubqueryAlias ${n.alias}`;
+    case "StreamSourceNode": return `StreamingRelation ${n.format}${n.paths.length ? ` [${n.paths.join(", ")}]` : ""}${Object.keys(n.options).length ? " " + JSON.stringify(n.options) : ""}${n.schema ? ` schema=(${schemaToDDL(n.schema)})` : ""}`;
+    case "WatermarkNode": return `EventTimeWatermark ${n.column}, ${n.delay}`;
   }
 }
 

@@ -24,7 +24,7 @@ export const FUNCTION_KINDS: Readonly<Record<string, FunctionKind>> = Object.fre
   regexp_replace: "scalar", split: "scalar", size: "scalar", array: "scalar", struct: "scalar", signum: "scalar",
   rand: "scalar", isnan: "scalar", nanvl: "scalar", sin: "scalar", cos: "scalar", tanh: "scalar", hash: "scalar",
   array_contains: "scalar", element_at: "scalar", startswith: "scalar", endswith: "scalar", contains: "scalar",
-  monotonically_increasing_id: "scalar",
+  monotonically_increasing_id: "scalar", from_json: "scalar", to_json: "scalar", window: "scalar", session_window: "scalar",
 });
 
 export function functionKind(name: string): FunctionKind | undefined {

@@ -24,6 +24,8 @@ import type { NaDropNode } from "./nodes/na-drop-node.js";
 import type { NaFillNode } from "./nodes/na-fill-node.js";
 import type { DescribeNode } from "./nodes/describe-node.js";
 import type { SubqueryAliasNode } from "./nodes/subquery-alias-node.js";
+import type { StreamSourceNode } from "./nodes/stream-source-node.js";
+import type { WatermarkNode } from "./nodes/watermark-node.js";
 
 export type PlanNode =
   | ReadNode
@@ -47,7 +49,9 @@ export type PlanNode =
   | NaDropNode
   | NaFillNode
   | DescribeNode
-  | SubqueryAliasNode;
+  | SubqueryAliasNode
+  | StreamSourceNode
+  | WatermarkNode;
 export type NodeKind = PlanNode["kind"];
 export type NodeOfKind<K extends NodeKind> = Extract<PlanNode, { kind: K }>;
 
@@ -57,6 +61,16 @@ export type NodeVisitor<R, C = void> = { readonly [K in NodeKind]: (node: NodeOf
 /** Calls the handler for `node`'s kind. */
 export function visitNode<R, C>(visitor: NodeVisitor<R, C>, node: PlanNode, ctx: C): R {
   return (visitor[node.kind] as (n: PlanNode, c: C) => R)(node, ctx);
+}
+
+/** True when `pred` holds for `p` or any node below it. */
+export function planSome(p: PlanNode, pred: (n: PlanNode) => boolean): boolean {
+  return pred(p) || nodeChildren(p).some((c) => planSome(c, pred));
+}
+
+/** True when the plan reads a stream (`spark.readStream`). */
+export function isStreamingPlan(p: PlanNode): boolean {
+  return planSome(p, (n) => n.kind === "StreamSourceNode");
 }
 
 /** The input nodes of `node`. */

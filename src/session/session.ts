@@ -9,6 +9,8 @@ import { ExecutionError, IllegalArgumentError, QuarryError, AnalysisError } from
 import type { Backend, Row, TableInfo } from "../backends/backend.js";
 import { DataFrame } from "../api/dataframe.js";
 import { DataFrameReader } from "../api/reader.js";
+import { DataStreamReader } from "../api/data-stream-reader.js";
+import { StreamingQueryManager } from "../api/streaming-query.js";
 import { DuckDBBackend } from "../backends/duckdb/duckdb-backend.js";
 
 let active: Session | null = null;
@@ -157,6 +159,10 @@ export class Session {
 
   /** Reads batch data: `spark.read.csv(...)`, `.parquet(...)`, `.json(...)`, `.format(...).load(...)`. */
   get read(): DataFrameReader { this.checkOpen(); return DataFrameReader.create(this); }
+  /** Reads streams: `spark.readStream.format("json").schema(...).load(dir)`; start them with `writeStream`. */
+  get readStream(): DataStreamReader { this.checkOpen(); return DataStreamReader.create(this); }
+  /** The streaming queries of this session: `spark.streams.active`, `awaitAnyTermination()`, listeners. */
+  readonly streams = new StreamingQueryManager();
   /** The engine in use: "duckdb" or "spark-connect". */
   get backendName(): string { return this.backend.name; }
 
@@ -206,7 +212,6 @@ export class Session {
     }
     return new DataFrame(this, LocalRelationNode.create(Object.freeze(objects.map((o) => Object.freeze({ ...o }))), st));
   }
-  /** Streams registered on this session (the streaming engine). */
 
   /**
    * Cancels every action running in this session (Spark's `interruptAll`): each one rejects with
@@ -223,6 +228,7 @@ export class Session {
   /** Stops the session and releases the engine. Idempotent. */
   async stop(): Promise<void> {
     if (this.stopped) return;
+    await this.streams.stopAll();
     this.stopped = true;
     await Promise.allSettled(this.pending);
     await this.backend.stop();

@@ -53,6 +53,12 @@ export interface StreamSource {
   getBatch(start: JsonValue, end: JsonValue): Promise<PlanNode>;
   /** The batch ending at `end` is committed; the source may forget what comes before it. */
   commit(end: JsonValue): Promise<void>;
+  /**
+   * Optional (Spark's `SupportsTriggerAvailableNow`): called once when an `availableNow` query
+   * starts; from then on `latestOffset` never goes past the data available at that moment, still in
+   * rate-limited steps. A source without it is read until `latestOffset` returns null.
+   */
+  prepareForTriggerAvailableNow?(): Promise<void>;
   /** Extra progress for `sources[].metrics`, e.g. consumer lag per partition. */
   metrics(end: JsonValue | null): Promise<Readonly<Record<string, string>>>;
   stop(): Promise<void>;

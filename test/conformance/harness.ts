@@ -51,6 +51,7 @@ export const FEATURES = {
   "write.atomic": "a failed write leaves the previous output intact",
   "catalog.warehouse": "session config quarry.warehouse: persistent tables shared by sessions on one warehouse dir",
   "session.multiple": "several sessions open at once in one process, each with its own config and temp views",
+  "streaming.inProcess": "MemoryStream sources and foreachBatch / console sinks, which live in this process (JavaScript rows and functions, this process's stdout)",
 } as const;
 export type FeatureKey = keyof typeof FEATURES;
 
@@ -90,6 +91,7 @@ export const BACKENDS: readonly BackendEntry[] = [
       withConfigs(Session.builder().appName("conformance").remote(await sparkRemote()), configs).create(),
     unsupported: {
       "catalog.warehouse": "catalog tables live in the server's spark.sql.warehouse.dir, fixed when the server starts; a session cannot choose its own warehouse",
+      "streaming.inProcess": "a Spark server cannot read a MemoryStream's JavaScript rows or call a foreachBatch function; its console sink prints on the server",
     },
     enabled: ENABLED.includes("spark"),
   },

@@ -10,7 +10,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
 import type { Backend, BackendOptions, Capabilities, Row, TableInfo, WriteSpec } from "../backend.js";
 import type { PlanNode } from "../../plan/visitor.js";
-import { nodeChildren } from "../../plan/visitor.js";
+import { planSome } from "../../plan/visitor.js";
 import type { ReadNode } from "../../plan/nodes/read-node.js";
 import { parseSchemaDDL, schemaToDDL, structType, type StructType } from "../../plan/types.js";
 import { AnalysisError, ExecutionError, IllegalArgumentError, ParseError, closest, q } from "../../errors.js";
@@ -32,10 +32,6 @@ function threadsFor(master: string): number {
   if (m[1] === undefined) return 1;
   if (m[1] === "*") return os.availableParallelism();
   return Math.max(1, Number(m[1]));
-}
-
-function planSome(p: PlanNode, pred: (n: PlanNode) => boolean): boolean {
-  return pred(p) || nodeChildren(p).some((c) => planSome(c, pred));
 }
 
 /** A serial queue: DuckDB connections run one statement at a time. */

@@ -8,10 +8,12 @@
 import { AnalysisError, UnsupportedOperationError, closest, q } from "../../errors.js";
 import { exprName } from "../../plan/expr/naming.js";
 import { exprSome, type Expr, type ExprOfKind, type ExprKind } from "../../plan/expr/expr.js";
+import { ColumnExpr } from "../../plan/expr/column-expr.js";
+import { parseDurationMs } from "../../plan/interval.js";
 import { functionKind } from "../../plan/functions.js";
 import type { SortOrderExpr } from "../../plan/expr/sort-order-expr.js";
 import type { WindowFrame, FrameBound } from "../../plan/expr/window-expr.js";
-import { isIntegralType, isNumericType, type DataType, type StructType } from "../../plan/types.js";
+import { isIntegralType, isNumericType, parseSchemaDDL, type DataType, type StructType } from "../../plan/types.js";
 import type { NodeVisitor, PlanNode } from "../../plan/visitor.js";
 import type { ReadNode } from "../../plan/nodes/read-node.js";
 import { DUCKDB_FUNCTIONS } from "./duckdb-functions.js";
@@ -59,6 +61,8 @@ export interface CompileEnv {
 }
 
 const eqi = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+/** Spark's type of an event-time window column. */
+const WINDOW_TYPE: DataType = { type: "struct", fields: [{ name: "start", type: "timestamp", nullable: true }, { name: "end", type: "timestamp", nullable: true }] };
 
 interface Scope {
   readonly attrs: readonly Attr[];
@@ -67,7 +71,11 @@ interface Scope {
   /** The input relation's SQL, to ask DuckDB for an expression's type when it is not known. */
   readonly fromSql?: string;
 }
-interface CExpr { readonly sql: string; readonly name: string; readonly type: DataType | null; readonly qualifiers?: readonly string[]; readonly isStar?: readonly Attr[]; readonly nullable?: boolean }
+interface CExpr {
+  readonly sql: string; readonly name: string; readonly type: DataType | null; readonly qualifiers?: readonly string[]; readonly isStar?: readonly Attr[]; readonly nullable?: boolean;
+  /** A struct column's fields (`s.*`), in place of input columns. */
+  readonly starItems?: readonly { sql: string; name: string; type: DataType | null }[];
+}
 
 function unresolved(text: string, attrs: readonly Attr[]): AnalysisError {
   const names = attrs.flatMap((a) => [a.name, ...a.qualifiers.map((qq) => `${qq}.${a.name}`)]);
@@ -176,6 +184,8 @@ export class DuckDBCompiler {
   private counter = 0;
   /** Internal id -> user name, to translate DuckDB's error messages back. */
   readonly names = new Map<string, string>();
+  /** Expressions already computed as a column of the input (event-time windows expanded before an aggregate). */
+  private readonly overrides = new Map<Expr, CExpr>();
   constructor(private readonly env: CompileEnv) {}
 
   private fresh(): string { return `_q${++this.counter}`; }
@@ -254,6 +264,8 @@ export class DuckDBCompiler {
   // ------------------------------------------------------------------ expressions
 
   private async expr(e: Expr, s: Scope): Promise<CExpr> {
+    const o = this.overrides.get(e);
+    if (o) return o;
     return (this.exprVisitor[e.kind] as (x: Expr, s: Scope) => Promise<CExpr>)(e, s);
   }
   private async exprs(es: readonly Expr[], s: Scope): Promise<CExpr[]> {
@@ -266,7 +278,8 @@ export class DuckDBCompiler {
     const out: { sql: string; name: string; type: DataType | null; qualifiers: readonly string[]; nullable?: boolean }[] = [];
     for (const e of es) {
       const c = await this.expr(e, s);
-      if (c.isStar) for (const a of c.isStar) out.push({ sql: s.ref(a), name: a.name, type: a.type, qualifiers: a.qualifiers, nullable: a.nullable });
+      if (c.starItems) for (const f of c.starItems) out.push({ ...f, qualifiers: [] });
+      else if (c.isStar) for (const a of c.isStar) out.push({ sql: s.ref(a), name: a.name, type: a.type, qualifiers: a.qualifiers, nullable: a.nullable });
       else out.push({ sql: c.sql, name: c.name, type: c.type, qualifiers: c.qualifiers ?? [], nullable: c.nullable });
     }
     return out;
@@ -285,6 +298,15 @@ export class DuckDBCompiler {
     },
     StarExpr: async (e, s) => {
       const attrs = e.qualifier === null ? s.attrs : s.attrs.filter((a) => a.qualifiers.some((qq) => eqi(qq, e.qualifier!)));
+      if (e.qualifier !== null && attrs.length === 0 && s.attrs.some((a) => eqi(a.name, e.qualifier!.split(".")[0]))) {
+        // `s.*` on a struct column expands its fields, as Spark does.
+        const st = await this.expr(ColumnExpr.create(e.qualifier), s);
+        const type = st.type ?? await this.probeType(st.sql, s);
+        if (!type || typeof type !== "object" || type.type !== "struct") {
+          throw new AnalysisError(`[CANNOT_RESOLVE_STAR_EXPAND] Cannot expand ${q(e.qualifier + ".*")}: ${q(e.qualifier)} is not a struct column.`, "CANNOT_RESOLVE_STAR_EXPAND");
+        }
+        return { sql: "*", name: "*", type: null, isStar: [], starItems: type.fields.map((f) => ({ sql: `struct_extract(${st.sql}, ${str(f.name)})`, name: f.name, type: f.type })) };
+      }
       if (e.qualifier !== null && attrs.length === 0) {
         throw new AnalysisError(`[CANNOT_RESOLVE_STAR_EXPAND] Cannot resolve ${q(e.qualifier + ".*")}: no input is aliased ${q(e.qualifier)}. Known aliases: [${[...new Set(s.attrs.flatMap((a) => a.qualifiers))].map(q).join(", ")}].`, "CANNOT_RESOLVE_STAR_EXPAND");
       }
@@ -405,12 +427,22 @@ export class DuckDBCompiler {
 
   /** A function call, evaluated over the window `over` when given. */
   private async call(e: ExprOfKind<"FunctionExpr">, s: Scope, over: string | null): Promise<CExpr> {
-    const tmpl = DUCKDB_FUNCTIONS[e.name];
-    if (!tmpl) throw new UnsupportedOperationError(`Function ${q(e.name)} is not supported on the DuckDB backend.`, "UNSUPPORTED_FUNCTION");
+    if (e.name === "window") {
+      const w = await this.windowSpec(e, s);
+      if (w.slideUs !== w.sizeUs) throw new AnalysisError(`A sliding window(${exprName(e.args[0])}, ...) yields several windows per row, so it can only be a groupBy key: df.groupBy(F.window(...)).agg(...).`, "UNSUPPORTED_SLIDING_WINDOW");
+      const start = `make_timestamptz(${w.lastStart})`;
+      return { sql: `CASE WHEN (${w.ts}) IS NULL THEN NULL ELSE struct_pack("start" := ${start}, "end" := make_timestamptz(${w.lastStart} + ${w.sizeUs})) END`, name: "window", type: WINDOW_TYPE };
+    }
+    if (e.name === "session_window") {
+      throw new AnalysisError("session_window(...) groups rows into sessions, so it can only be a groupBy key: df.groupBy(F.session_window(\"ts\", \"5 minutes\"), \"user\").agg(...).", "SESSION_WINDOW_NOT_A_KEY");
+    }
     if (e.name === "struct") {
       const args = await this.exprs(e.args, s);
-      return { sql: `struct_pack(${args.map((a) => `${ident(a.name)} := ${a.sql}`).join(", ")})`, name: exprName(e), type: null };
+      const type: DataType | null = args.every((a) => a.type !== null) ? { type: "struct", fields: args.map((a) => ({ name: a.name, type: a.type!, nullable: true })) } : null;
+      return { sql: `struct_pack(${args.map((a) => `${ident(a.name)} := ${a.sql}`).join(", ")})`, name: exprName(e), type };
     }
+    const tmpl = DUCKDB_FUNCTIONS[e.name];
+    if (!tmpl) throw new UnsupportedOperationError(`Function ${q(e.name)} is not supported on the DuckDB backend.`, "UNSUPPORTED_FUNCTION");
     const args = e.args.length === 1 && e.args[0].kind === "StarExpr" ? [{ sql: "*", name: "*", type: null } as CExpr] : await this.exprs(e.args, s);
     const literals = e.args.map((a) => (a.kind === "LiteralExpr" ? a.value : undefined));
     const types = args.map((a) => a.type);
@@ -425,7 +457,78 @@ export class DuckDBCompiler {
     if (over === null && functionKind(e.name) === "window") {
       throw new AnalysisError(`[WINDOW_FUNCTION_WITHOUT_OVER] ${e.name}() is a window function: use it with .over(Window.partitionBy(...).orderBy(...)).`, "WINDOW_FUNCTION_WITHOUT_OVER");
     }
+    if (e.name === "from_json") return { sql, name: exprName(e), type: parseSchemaDDL(String(literals[1])) };
     return { sql, name: exprName(e), type: inferFnType(e.name, types), nullable: e.name === "count" || e.name === "row_number" || e.name === "rank" || e.name === "dense_rank" ? false : undefined };
+  }
+
+  /** The pieces of `window(ts, size, slide, start)` in microseconds; `lastStart` is the latest window start containing `ts`. */
+  private async windowSpec(e: ExprOfKind<"FunctionExpr">, s: Scope): Promise<{ ts: string; sizeUs: number; slideUs: number; lastStart: string; type: DataType | null }> {
+    const ts = await this.expr(e.args[0], s);
+    if (ts.type !== null && ts.type !== "timestamp" && ts.type !== "timestamp_ntz" && ts.type !== "date") {
+      throw new AnalysisError(`[DATATYPE_MISMATCH] window(${q(exprName(e.args[0]))}, ...) needs a timestamp column, but it is ${JSON.stringify(ts.type)}. Convert it with F.to_timestamp(...) first.`, "DATATYPE_MISMATCH");
+    }
+    const lit = (i: number) => { const a = e.args[i]; return a && a.kind === "LiteralExpr" ? a.value : undefined; };
+    const sizeUs = Math.round(parseDurationMs(lit(1) as string, "window duration") * 1000);
+    const slideUs = Math.round(parseDurationMs((lit(2) ?? lit(1)) as string, "window slide duration") * 1000);
+    const startUs = Math.round(parseDurationMs((lit(3) ?? "0 seconds") as string, "window start time") * 1000);
+    if (sizeUs <= 0 || slideUs <= 0) throw new AnalysisError("window(): the window and slide durations must be positive.", "INVALID_WINDOW");
+    if (slideUs > sizeUs) throw new AnalysisError(`window(): the slide (${lit(2)}) must not be longer than the window (${lit(1)}).`, "INVALID_WINDOW");
+    const us = `epoch_us(CAST(${ts.sql} AS TIMESTAMPTZ))`;
+    const lastStart = `(${us} - (((${us} - ${startUs}) % ${slideUs}) + ${slideUs}) % ${slideUs})`;
+    return { ts: ts.sql, sizeUs, slideUs, lastStart, type: ts.type };
+  }
+
+  /**
+   * Expands the event-time windows among an aggregate's keys into a column of the input: a row
+   * joins every window that contains it (one for a tumbling window, size/slide for a sliding one),
+   * and rows without an event time join none, as in Spark.
+   */
+  private async expandWindowKeys(child: Rel, keys: readonly Expr[]): Promise<{ rel: Rel; windows: [Expr, Attr][] }> {
+    const unalias = (k: Expr): Expr => (k.kind === "AliasExpr" ? unalias(k.child) : k);
+    const wins = keys.map(unalias).filter((k): k is ExprOfKind<"FunctionExpr"> => k.kind === "FunctionExpr" && k.name === "window");
+    let rel = child;
+    const windows: [Expr, Attr][] = [];
+    for (const w of wins) {
+      const t = this.alias();
+      const scope: Scope = { attrs: rel.attrs, ref: (a) => `${t}.${ident(a.id)}`, fromSql: rel.sql };
+      const spec = await this.windowSpec(w, scope);
+      const n = Math.ceil(spec.sizeUs / spec.slideUs);
+      const list = `list_filter(list_transform(range(0, ${n}), i -> struct_pack("start" := make_timestamptz(${spec.lastStart} - i * ${spec.slideUs}), "end" := make_timestamptz(${spec.lastStart} - i * ${spec.slideUs} + ${spec.sizeUs}))), w -> CAST(${spec.ts} AS TIMESTAMPTZ) >= w."start" AND CAST(${spec.ts} AS TIMESTAMPTZ) < w."end")`;
+      const attr: Attr = { id: this.fresh(), name: `__window_${this.counter}`, qualifiers: [], type: WINDOW_TYPE };
+      const expanded = `SELECT ${rel.attrs.map((a) => `${t}.${ident(a.id)}`).join(", ")}${rel.attrs.length ? ", " : ""}unnest(CASE WHEN (${spec.ts}) IS NULL THEN [] ELSE ${list} END) AS ${ident(attr.id)} FROM (${rel.sql}) AS ${t}`;
+      rel = { sql: expanded, attrs: [...rel.attrs, attr] };
+      windows.push([w, attr]);
+    }
+    const sessions = keys.map(unalias).filter((k): k is ExprOfKind<"FunctionExpr"> => k.kind === "FunctionExpr" && k.name === "session_window");
+    if (sessions.length > 1) throw new AnalysisError("A groupBy can have at most one session_window(...) key.", "MULTIPLE_SESSION_WINDOWS");
+    for (const w of sessions) {
+      // Per value of the other keys, in event-time order, a row more than `gap` after the previous
+      // one starts a new session; a session spans [first event, last event + gap), and a row at
+      // exactly the end still joins it (Spark merges touching sessions).
+      const t = this.alias();
+      const scope: Scope = { attrs: rel.attrs, ref: (a) => `${t}.${ident(a.id)}`, fromSql: rel.sql };
+      const ts = await this.expr(w.args[0], scope);
+      if (ts.type !== null && ts.type !== "timestamp" && ts.type !== "timestamp_ntz" && ts.type !== "date") {
+        throw new AnalysisError(`[DATATYPE_MISMATCH] session_window(${q(exprName(w.args[0]))}, ...) needs a timestamp column, but it is ${JSON.stringify(ts.type)}.`, "DATATYPE_MISMATCH");
+      }
+      const gapArg = w.args[1];
+      const gapUs = Math.round(parseDurationMs((gapArg && gapArg.kind === "LiteralExpr" ? gapArg.value : undefined) as string, "session_window gap duration") * 1000);
+      if (gapUs <= 0) throw new AnalysisError("session_window(): the gap duration must be positive.", "INVALID_WINDOW");
+      const others: string[] = [];
+      for (const k of keys.map(unalias)) if (k !== w && !(k.kind === "FunctionExpr" && k.name === "window")) others.push((await this.expr(k, scope)).sql);
+      const cols = rel.attrs.map((a) => ident(a.id));
+      const part = others.map((_, i) => `__p${i}`);
+      const by = part.length ? `PARTITION BY ${part.join(", ")} ` : "";
+      const s1 = `SELECT ${[...rel.attrs.map((a) => `${t}.${ident(a.id)}`), `epoch_us(CAST(${ts.sql} AS TIMESTAMPTZ)) AS __us`, ...others.map((o, i) => `${o} AS __p${i}`)].join(", ")} FROM (${rel.sql}) AS ${t} WHERE (${ts.sql}) IS NOT NULL`;
+      const s2 = `SELECT *, CASE WHEN __us - lag(__us) OVER (${by}ORDER BY __us) <= ${gapUs} THEN 0 ELSE 1 END AS __new FROM (${s1})`;
+      const s3 = `SELECT *, sum(__new) OVER (${by}ORDER BY __us ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS __sid FROM (${s2})`;
+      const attr: Attr = { id: this.fresh(), name: `__session_${this.counter}`, qualifiers: [], type: WINDOW_TYPE };
+      const over = `OVER (PARTITION BY ${[...part, "__sid"].join(", ")})`;
+      const s4 = `SELECT ${[...cols, `struct_pack("start" := make_timestamptz(min(__us) ${over}), "end" := make_timestamptz(max(__us) ${over} + ${gapUs})) AS ${ident(attr.id)}`].join(", ")} FROM (${s3})`;
+      rel = { sql: s4, attrs: [...rel.attrs, attr] };
+      windows.push([w, attr]);
+    }
+    return { rel, windows };
   }
 
   // ------------------------------------------------------------------ relations
@@ -491,8 +594,9 @@ export class DuckDBCompiler {
       return { sql: `SELECT ${child.attrs.map((a) => `${t}.${scope.ref(a)} AS ${ident(a.id)}`).join(", ")} FROM (${from.sql}) AS ${t} WHERE ${c.sql}`, attrs: child.attrs };
     },
     AggregateNode: async (n) => {
-      const child = await this.relation(n.child);
+      const { rel: child, windows } = await this.expandWindowKeys(await this.relation(n.child), n.groupBy);
       const { scope, from } = await this.scopeFor(child, [...n.groupBy, ...n.aggs]);
+      for (const [e, attr] of windows) this.overrides.set(e, { sql: scope.ref(attr), name: (e as ExprOfKind<"FunctionExpr">).name, type: WINDOW_TYPE });
       const keys = await this.projectList(n.groupBy, scope);
       const aggs = await this.projectList(n.aggs, scope);
       const items = [...keys, ...aggs].map((i) => ({ sql: i.sql, attr: { id: this.fresh(), name: i.name, qualifiers: i.qualifiers, type: i.type, nullable: i.nullable } as Attr }));
@@ -711,6 +815,11 @@ export class DuckDBCompiler {
       const child = await this.relation(n.child);
       return { sql: child.sql, attrs: child.attrs.map((a) => ({ ...a, qualifiers: [n.alias] })) };
     },
+    StreamSourceNode: async (n) => {
+      throw new AnalysisError(`[NON_STREAMING_ACTION] Queries with streaming sources must be executed with writeStream.start(): this plan reads the ${q(n.format)} stream, so run it as a streaming query (df.writeStream...start()) instead of a batch action.`, "QUERY_NEEDS_WRITESTREAM_START");
+    },
+    // Outside the streaming engine a watermark changes nothing, as in Spark's batch queries.
+    WatermarkNode: async (n) => this.relation(n.child),
   };
 }
 
@@ -726,7 +835,7 @@ function inferFnType(name: string, args: (DataType | null)[]): DataType | null {
     case "sum": return a0 && isIntegralType(a0) ? "bigint" : a0 === "float" ? "double" : a0;
     case "min": case "max": case "first": case "last": case "lag": case "lead": case "abs": case "round": case "coalesce": case "greatest": case "least": case "nanvl": return a0;
     case "floor": case "ceil": case "monotonically_increasing_id": return "bigint";
-    case "upper": case "lower": case "concat": case "concat_ws": case "substring": case "trim": case "ltrim": case "rtrim": case "regexp_replace": case "date_format": return "string";
+    case "upper": case "lower": case "concat": case "concat_ws": case "substring": case "trim": case "ltrim": case "rtrim": case "regexp_replace": case "date_format": case "to_json": return "string";
     case "like": case "rlike": case "isnan": case "startswith": case "endswith": case "contains": case "array_contains": return "boolean";
     case "to_date": case "date_add": case "current_date": return "date";
     case "to_timestamp": case "current_timestamp": return "timestamp";

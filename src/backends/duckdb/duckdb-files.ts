@@ -12,6 +12,7 @@ import { structType, type StructType, type DataType } from "../../plan/types.js"
 import { ident, str, strList } from "./duckdb-sql.js";
 import { fromDuckType, toDuckType } from "./duckdb-types.js";
 import { sparkToStrftime } from "./duckdb-datetime.js";
+import { manifestFiles } from "../file-manifest.js";
 
 const GLOB = /[*?[{]/;
 /** Files Spark (and Quarry) skip when reading a directory. */
@@ -40,7 +41,7 @@ export function expandPaths(paths: readonly string[]): { files: string[]; hive: 
     try { st = fs.statSync(p); } catch {
       throw new AnalysisError(`[PATH_NOT_FOUND] Path does not exist: ${path.resolve(p)}. Check the path (relative paths start at ${process.cwd()}).`, "PATH_NOT_FOUND");
     }
-    if (st.isDirectory()) files.push(...listFiles(p).map((f) => path.resolve(f)));
+    if (st.isDirectory()) files.push(...(manifestFiles(p) ?? listFiles(p)).map((f) => path.resolve(f)));
     else files.push(path.resolve(p));
   }
   const hive = files.some((f) => f.split(path.sep).slice(0, -1).some((part) => /^[^=]+=[^=]*$/.test(part)));

@@ -6,7 +6,15 @@
 import { str } from "./duckdb-sql.js";
 import { sparkToStrftime } from "./duckdb-datetime.js";
 import type { DataType } from "../../plan/types.js";
-import { isIntegralType } from "../../plan/types.js";
+import { isIntegralType, parseSchemaDDL } from "../../plan/types.js";
+import { toDuckType } from "./duckdb-types.js";
+
+/** DuckDB's `from_json` structure for a Spark type: objects for structs, `[t]` for arrays, type names otherwise. */
+function jsonStructure(t: DataType): unknown {
+  if (typeof t === "object" && t.type === "struct") return Object.fromEntries(t.fields.map((f) => [f.name, jsonStructure(f.type)]));
+  if (typeof t === "object" && t.type === "array") return [jsonStructure(t.elementType)];
+  return toDuckType(t);
+}
 
 /** What a template sees: argument SQL, argument types where known, and the raw literal values. */
 export interface FnArgs {
@@ -132,6 +140,14 @@ export const DUCKDB_FUNCTIONS: Readonly<Record<string, FnTemplate>> = {
   hash: (a) => `CAST(hash(${a.sql.join(", ")}) % 2147483647 AS INTEGER)`,
   rand: () => "random()",
   monotonically_increasing_id: () => "CAST(row_number() OVER () - 1 AS BIGINT)",
+
+  // JSON: PERMISSIVE turns a malformed document into null (FAILFAST stops the query with DuckDB's message).
+  from_json: (a) => {
+    const structure = str(JSON.stringify(jsonStructure(parseSchemaDDL(String(a.literals[1])))));
+    if (a.literals[2] === "FAILFAST") return `from_json(${a.sql[0]}, ${structure})`;
+    return `CASE WHEN json_valid(${a.sql[0]}) THEN from_json(${a.sql[0]}, ${structure}) END`;
+  },
+  to_json: (a) => `CAST(to_json(${a.sql[0]}) AS VARCHAR)`,
 
   // collections
   array: (a) => `list_value(${a.sql.join(", ")})`,

@@ -26,7 +26,8 @@ export function doubleLit(v: number): string {
   if (Number.isNaN(v)) return "CAST('NaN' AS DOUBLE)";
   if (v === Infinity) return "CAST('Infinity' AS DOUBLE)";
   if (v === -Infinity) return "CAST('-Infinity' AS DOUBLE)";
-  return `CAST(${Object.is(v, -0) ? "-0.0" : String(v)} AS DOUBLE)`;
+  // A quoted literal is parsed as a double directly; a bare one goes through DECIMAL and can lose the last bit.
+  return `CAST('${Object.is(v, -0) ? "-0.0" : String(v)}' AS DOUBLE)`;
 }
 
 /** An integer literal (validated to be an integer, so no text can slip in). */

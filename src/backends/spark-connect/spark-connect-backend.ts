@@ -5,12 +5,14 @@
  */
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import * as arrow from "apache-arrow";
-import type { Backend, BackendOptions, Capabilities, Row, TableInfo, WriteSpec } from "../backend.js";
+import type { Backend, BackendOptions, Capabilities, EngineStream, Row, StreamStartSpec, TableInfo, WriteSpec } from "../backend.js";
 import type { PlanNode } from "../../plan/visitor.js";
 import { AnalysisError, ExecutionError, IllegalArgumentError, QuarryError, UnsupportedOperationError, q } from "../../errors.js";
 import { structType, type StructType } from "../../plan/types.js";
 import { PlanSchema, AnalyzePlanRequest_Explain_ExplainMode, type Plan } from "./gen/spark/connect/base_pb.js";
-import { CommandSchema, WriteOperation_SaveMode, WriteOperation_SaveTable_TableSaveMethod } from "./gen/spark/connect/commands_pb.js";
+import {
+  CommandSchema, WriteOperation_SaveMode, WriteOperation_SaveTable_TableSaveMethod, type StreamingQueryCommandSchema, type StreamingQueryCommandResult,
+} from "./gen/spark/connect/commands_pb.js";
 import type { Relation } from "./gen/spark/connect/relations_pb.js";
 import { SparkConnectClient } from "./spark-connect-client.js";
 import { SparkConnectCompiler, call, literal, rel } from "./spark-connect-compiler.js";
@@ -252,6 +254,72 @@ export class SparkConnectBackend implements Backend {
     } finally {
       if (handle) await this.run(this.command({ case: "removeCachedRemoteRelationCommand", value: { relation: { relationId: handle } } }), what).catch(() => undefined);
     }
+  }
+
+  /**
+   * Starts the query as Spark Structured Streaming on the server (WriteStreamOperationStart) and
+   * returns a handle that drives it with StreamingQueryCommand requests.
+   */
+  async startStream(plan: PlanNode, spec: StreamStartSpec): Promise<EngineStream> {
+    const what = `writeStream.start(${spec.path ? JSON.stringify(spec.path) : ""})`;
+    const t = spec.trigger;
+    const trigger = t.kind === "processingTime" ? { case: "processingTimeInterval" as const, value: `${t.intervalMs} milliseconds` }
+      : t.kind === "availableNow" ? { case: "availableNow" as const, value: true }
+      : t.kind === "once" ? { case: "once" as const, value: true } : { case: undefined };
+    const start = {
+      input: this.compiler().relation(plan), format: spec.format, options: { ...spec.options }, partitioningColumnNames: [...spec.partitionBy],
+      trigger, outputMode: spec.outputMode, queryName: spec.queryName ?? "",
+      sinkDestination: spec.path ? { case: "path" as const, value: spec.path } : spec.table ? { case: "tableName" as const, value: spec.table } : { case: undefined },
+    };
+    let ids: { id: string; runId: string } | null = null;
+    let name = "";
+    for await (const r of this.client.execute(this.command({ case: "writeStreamOperationStart", value: start }), what)) {
+      if (r.responseType.case === "writeStreamOperationStartResult") {
+        ids = { id: r.responseType.value.queryId?.id ?? "", runId: r.responseType.value.queryId?.runId ?? "" };
+        name = r.responseType.value.name;
+      }
+    }
+    if (!ids) throw new ExecutionError(`${what}: the Spark Connect server did not return the query's id.`, "SPARK_CONNECT_PROTOCOL");
+    const queryId = ids;
+    const ask = async (command: MessageInitShape<typeof StreamingQueryCommandSchema>["command"], label: string): Promise<StreamingQueryCommandResult["resultType"]> => {
+      let out: StreamingQueryCommandResult["resultType"] = { case: undefined };
+      for await (const r of this.client.execute(this.command({ case: "streamingQueryCommand", value: { queryId, command } }), label)) {
+        if (r.responseType.case === "streamingQueryCommandResult") out = r.responseType.value.resultType;
+      }
+      return out;
+    };
+    return {
+      id: queryId.id, runId: queryId.runId, name: name || null,
+      async status() {
+        const r = await ask({ case: "status", value: true }, "query.status");
+        const v = r.case === "status" ? r.value : null;
+        return { message: v?.statusMessage ?? "", isDataAvailable: v?.isDataAvailable ?? false, isTriggerActive: v?.isTriggerActive ?? false, isActive: v?.isActive ?? false };
+      },
+      async recentProgress() {
+        const r = await ask({ case: "recentProgress", value: true }, "query.recentProgress");
+        return r.case === "recentProgress" ? [...r.value.recentProgressJson] : [];
+      },
+      async exception() {
+        const r = await ask({ case: "exception", value: true }, "query.exception");
+        return r.case === "exception" && r.value.exceptionMessage ? r.value.exceptionMessage : null;
+      },
+      async awaitTermination(timeoutMs?: number) {
+        // Short server-side waits, so no call outlives the client's deadlines.
+        const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
+        for (;;) {
+          const step = Math.max(0, Math.min(1000, deadline - Date.now()));
+          const r = await ask({ case: "awaitTermination", value: { timeoutMs: BigInt(Math.round(step)) } }, "query.awaitTermination");
+          if (r.case === "awaitTermination" && r.value.terminated) return true;
+          if (Date.now() >= deadline) return false;
+        }
+      },
+      async processAllAvailable() { await ask({ case: "processAllAvailable", value: true }, "query.processAllAvailable"); },
+      async stop() { await ask({ case: "stop", value: true }, "query.stop"); },
+      async explain(extended: boolean) {
+        const r = await ask({ case: "explain", value: { extended } }, "query.explain");
+        return r.case === "explain" ? r.value.result : "";
+      },
+    };
   }
 
   /** Computes a relation into the server's block storage; returns the id of the stored relation. */

@@ -291,5 +291,18 @@ export class SparkConnectCompiler {
     },
     DescribeNode: (n) => rel({ case: "describe", value: { input: this.relation(n.child), cols: [...n.columns] } }),
     SubqueryAliasNode: (n) => rel({ case: "subqueryAlias", value: { input: this.relation(n.child), alias: n.alias } }),
+    StreamSourceNode: (n) => {
+      if (n.format === "memory") throw new UnsupportedOperationError("MemoryStream lives in this process, so a Spark server cannot read it; use a file source or rate on the Spark backend.", "UNSUPPORTED_STREAMING");
+      // Sources with a fixed row schema (rate, kafka) refuse a user schema on Spark.
+      const withSchema = n.schema && !["rate", "kafka"].includes(n.format);
+      return rel({
+        case: "read",
+        value: {
+          isStreaming: true,
+          readType: { case: "dataSource", value: { format: n.format, ...(withSchema ? { schema: schemaToDDL(n.schema!) } : {}), options: { ...n.options }, paths: [...n.paths] } },
+        },
+      });
+    },
+    WatermarkNode: (n) => rel({ case: "withWatermark", value: { input: this.relation(n.child), eventTime: n.column, delayThreshold: n.delay } }),
   };
 }

@@ -21,3 +21,5 @@ export { NaFillNode } from "./na-fill-node.js";
 export { DescribeNode } from "./describe-node.js";
 export { SubqueryAliasNode } from "./subquery-alias-node.js";
 export type { JoinType, JoinOn } from "./join-node.js";
+export { StreamSourceNode } from "./stream-source-node.js";
+export { WatermarkNode } from "./watermark-node.js";

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file spark/connect/commands.proto.
  */
 export const file_spark_connect_commands: GenFile = /*@__PURE__*/
-  fileDesc("ChxzcGFyay9jb25uZWN0L2NvbW1hbmRzLnByb3RvEg1zcGFyay5jb25uZWN0IvQCCgdDb21tYW5kEjgKD3dyaXRlX29wZXJhdGlvbhgCIAEoCzIdLnNwYXJrLmNvbm5lY3QuV3JpdGVPcGVyYXRpb25IABJKChVjcmVhdGVfZGF0YWZyYW1lX3ZpZXcYAyABKAsyKS5zcGFyay5jb25uZWN0LkNyZWF0ZURhdGFGcmFtZVZpZXdDb21tYW5kSAASMAoLc3FsX2NvbW1hbmQYBSABKAsyGS5zcGFyay5jb25uZWN0LlNxbENvbW1hbmRIABI+ChJjaGVja3BvaW50X2NvbW1hbmQYDiABKAsyIC5zcGFyay5jb25uZWN0LkNoZWNrcG9pbnRDb21tYW5kSAASYQolcmVtb3ZlX2NhY2hlZF9yZW1vdGVfcmVsYXRpb25fY29tbWFuZBgPIAEoCzIwLnNwYXJrLmNvbm5lY3QuUmVtb3ZlQ2FjaGVkUmVtb3RlUmVsYXRpb25Db21tYW5kSABCDgoMY29tbWFuZF90eXBlIjQKClNxbENvbW1hbmQSJgoFaW5wdXQYBiABKAsyFy5zcGFyay5jb25uZWN0LlJlbGF0aW9uInYKGkNyZWF0ZURhdGFGcmFtZVZpZXdDb21tYW5kEiYKBWlucHV0GAEgASgLMhcuc3BhcmsuY29ubmVjdC5SZWxhdGlvbhIMCgRuYW1lGAIgASgJEhEKCWlzX2dsb2JhbBgDIAEoCBIPCgdyZXBsYWNlGAQgASgIIuoFCg5Xcml0ZU9wZXJhdGlvbhImCgVpbnB1dBgBIAEoCzIXLnNwYXJrLmNvbm5lY3QuUmVsYXRpb24SEwoGc291cmNlGAIgASgJSAGIAQESDgoEcGF0aBgDIAEoCUgAEjgKBXRhYmxlGAQgASgLMicuc3BhcmsuY29ubmVjdC5Xcml0ZU9wZXJhdGlvbi5TYXZlVGFibGVIABI0CgRtb2RlGAUgASgOMiYuc3BhcmsuY29ubmVjdC5Xcml0ZU9wZXJhdGlvbi5TYXZlTW9kZRIcChRwYXJ0aXRpb25pbmdfY29sdW1ucxgHIAMoCRI7CgdvcHRpb25zGAkgAygLMiouc3BhcmsuY29ubmVjdC5Xcml0ZU9wZXJhdGlvbi5PcHRpb25zRW50cnkaLgoMT3B0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEa6wEKCVNhdmVUYWJsZRISCgp0YWJsZV9uYW1lGAEgASgJEkwKC3NhdmVfbWV0aG9kGAIgASgOMjcuc3BhcmsuY29ubmVjdC5Xcml0ZU9wZXJhdGlvbi5TYXZlVGFibGUuVGFibGVTYXZlTWV0aG9kInwKD1RhYmxlU2F2ZU1ldGhvZBIhCh1UQUJMRV9TQVZFX01FVEhPRF9VTlNQRUNJRklFRBAAEiMKH1RBQkxFX1NBVkVfTUVUSE9EX1NBVkVfQVNfVEFCTEUQARIhCh1UQUJMRV9TQVZFX01FVEhPRF9JTlNFUlRfSU5UTxACIokBCghTYXZlTW9kZRIZChVTQVZFX01PREVfVU5TUEVDSUZJRUQQABIUChBTQVZFX01PREVfQVBQRU5EEAESFwoTU0FWRV9NT0RFX09WRVJXUklURRACEh0KGVNBVkVfTU9ERV9FUlJPUl9JRl9FWElTVFMQAxIUChBTQVZFX01PREVfSUdOT1JFEARCCwoJc2F2ZV90eXBlQgkKB19zb3VyY2UiXAoRQ2hlY2twb2ludENvbW1hbmQSKQoIcmVsYXRpb24YASABKAsyFy5zcGFyay5jb25uZWN0LlJlbGF0aW9uEg0KBWxvY2FsGAIgASgIEg0KBWVhZ2VyGAMgASgIIloKIVJlbW92ZUNhY2hlZFJlbW90ZVJlbGF0aW9uQ29tbWFuZBI1CghyZWxhdGlvbhgBIAEoCzIjLnNwYXJrLmNvbm5lY3QuQ2FjaGVkUmVtb3RlUmVsYXRpb25iBnByb3RvMw", [file_spark_connect_relations]);
+  fileDesc("ChxzcGFyay9jb25uZWN0L2NvbW1hbmRzLnByb3RvEg1zcGFyay5jb25uZWN0Io8ECgdDb21tYW5kEjgKD3dyaXRlX29wZXJhdGlvbhgCIAEoCzIdLnNwYXJrLmNvbm5lY3QuV3JpdGVPcGVyYXRpb25IABJKChVjcmVhdGVfZGF0YWZyYW1lX3ZpZXcYAyABKAsyKS5zcGFyay5jb25uZWN0LkNyZWF0ZURhdGFGcmFtZVZpZXdDb21tYW5kSAASMAoLc3FsX2NvbW1hbmQYBSABKAsyGS5zcGFyay5jb25uZWN0LlNxbENvbW1hbmRIABJQChx3cml0ZV9zdHJlYW1fb3BlcmF0aW9uX3N0YXJ0GAYgASgLMiguc3BhcmsuY29ubmVjdC5Xcml0ZVN0cmVhbU9wZXJhdGlvblN0YXJ0SAASRwoXc3RyZWFtaW5nX3F1ZXJ5X2NvbW1hbmQYByABKAsyJC5zcGFyay5jb25uZWN0LlN0cmVhbWluZ1F1ZXJ5Q29tbWFuZEgAEj4KEmNoZWNrcG9pbnRfY29tbWFuZBgOIAEoCzIgLnNwYXJrLmNvbm5lY3QuQ2hlY2twb2ludENvbW1hbmRIABJhCiVyZW1vdmVfY2FjaGVkX3JlbW90ZV9yZWxhdGlvbl9jb21tYW5kGA8gASgLMjAuc3BhcmsuY29ubmVjdC5SZW1vdmVDYWNoZWRSZW1vdGVSZWxhdGlvbkNvbW1hbmRIAEIOCgxjb21tYW5kX3R5cGUiNAoKU3FsQ29tbWFuZBImCgVpbnB1dBgGIAEoCzIXLnNwYXJrLmNvbm5lY3QuUmVsYXRpb24idgoaQ3JlYXRlRGF0YUZyYW1lVmlld0NvbW1hbmQSJgoFaW5wdXQYASABKAsyFy5zcGFyay5jb25uZWN0LlJlbGF0aW9uEgwKBG5hbWUYAiABKAkSEQoJaXNfZ2xvYmFsGAMgASgIEg8KB3JlcGxhY2UYBCABKAgi6gUKDldyaXRlT3BlcmF0aW9uEiYKBWlucHV0GAEgASgLMhcuc3BhcmsuY29ubmVjdC5SZWxhdGlvbhITCgZzb3VyY2UYAiABKAlIAYgBARIOCgRwYXRoGAMgASgJSAASOAoFdGFibGUYBCABKAsyJy5zcGFyay5jb25uZWN0LldyaXRlT3BlcmF0aW9uLlNhdmVUYWJsZUgAEjQKBG1vZGUYBSABKA4yJi5zcGFyay5jb25uZWN0LldyaXRlT3BlcmF0aW9uLlNhdmVNb2RlEhwKFHBhcnRpdGlvbmluZ19jb2x1bW5zGAcgAygJEjsKB29wdGlvbnMYCSADKAsyKi5zcGFyay5jb25uZWN0LldyaXRlT3BlcmF0aW9uLk9wdGlvbnNFbnRyeRouCgxPcHRpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARrrAQoJU2F2ZVRhYmxlEhIKCnRhYmxlX25hbWUYASABKAkSTAoLc2F2ZV9tZXRob2QYAiABKA4yNy5zcGFyay5jb25uZWN0LldyaXRlT3BlcmF0aW9uLlNhdmVUYWJsZS5UYWJsZVNhdmVNZXRob2QifAoPVGFibGVTYXZlTWV0aG9kEiEKHVRBQkxFX1NBVkVfTUVUSE9EX1VOU1BFQ0lGSUVEEAASIwofVEFCTEVfU0FWRV9NRVRIT0RfU0FWRV9BU19UQUJMRRABEiEKHVRBQkxFX1NBVkVfTUVUSE9EX0lOU0VSVF9JTlRPEAIiiQEKCFNhdmVNb2RlEhkKFVNBVkVfTU9ERV9VTlNQRUNJRklFRBAAEhQKEFNBVkVfTU9ERV9BUFBFTkQQARIXChNTQVZFX01PREVfT1ZFUldSSVRFEAISHQoZU0FWRV9NT0RFX0VSUk9SX0lGX0VYSVNUUxADEhQKEFNBVkVfTU9ERV9JR05PUkUQBEILCglzYXZlX3R5cGVCCQoHX3NvdXJjZSJcChFDaGVja3BvaW50Q29tbWFuZBIpCghyZWxhdGlvbhgBIAEoCzIXLnNwYXJrLmNvbm5lY3QuUmVsYXRpb24SDQoFbG9jYWwYAiABKAgSDQoFZWFnZXIYAyABKAgiWgohUmVtb3ZlQ2FjaGVkUmVtb3RlUmVsYXRpb25Db21tYW5kEjUKCHJlbGF0aW9uGAEgASgLMiMuc3BhcmsuY29ubmVjdC5DYWNoZWRSZW1vdGVSZWxhdGlvbiKpAwoZV3JpdGVTdHJlYW1PcGVyYXRpb25TdGFydBImCgVpbnB1dBgBIAEoCzIXLnNwYXJrLmNvbm5lY3QuUmVsYXRpb24SDgoGZm9ybWF0GAIgASgJEkYKB29wdGlvbnMYAyADKAsyNS5zcGFyay5jb25uZWN0LldyaXRlU3RyZWFtT3BlcmF0aW9uU3RhcnQuT3B0aW9uc0VudHJ5EiEKGXBhcnRpdGlvbmluZ19jb2x1bW5fbmFtZXMYBCADKAkSIgoYcHJvY2Vzc2luZ190aW1lX2ludGVydmFsGAUgASgJSAASFwoNYXZhaWxhYmxlX25vdxgGIAEoCEgAEg4KBG9uY2UYByABKAhIABITCgtvdXRwdXRfbW9kZRgJIAEoCRISCgpxdWVyeV9uYW1lGAogASgJEg4KBHBhdGgYCyABKAlIARIUCgp0YWJsZV9uYW1lGAwgASgJSAEaLgoMT3B0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCQoHdHJpZ2dlckISChBzaW5rX2Rlc3RpbmF0aW9uIjYKGFN0cmVhbWluZ1F1ZXJ5SW5zdGFuY2VJZBIKCgJpZBgBIAEoCRIOCgZydW5faWQYAiABKAkiagofV3JpdGVTdHJlYW1PcGVyYXRpb25TdGFydFJlc3VsdBI5CghxdWVyeV9pZBgBIAEoCzInLnNwYXJrLmNvbm5lY3QuU3RyZWFtaW5nUXVlcnlJbnN0YW5jZUlkEgwKBG5hbWUYAiABKAki8wMKFVN0cmVhbWluZ1F1ZXJ5Q29tbWFuZBI5CghxdWVyeV9pZBgBIAEoCzInLnNwYXJrLmNvbm5lY3QuU3RyZWFtaW5nUXVlcnlJbnN0YW5jZUlkEhAKBnN0YXR1cxgCIAEoCEgAEhcKDWxhc3RfcHJvZ3Jlc3MYAyABKAhIABIZCg9yZWNlbnRfcHJvZ3Jlc3MYBCABKAhIABIOCgRzdG9wGAUgASgISAASHwoVcHJvY2Vzc19hbGxfYXZhaWxhYmxlGAYgASgISAASRgoHZXhwbGFpbhgHIAEoCzIzLnNwYXJrLmNvbm5lY3QuU3RyZWFtaW5nUXVlcnlDb21tYW5kLkV4cGxhaW5Db21tYW5kSAASEwoJZXhjZXB0aW9uGAggASgISAASWQoRYXdhaXRfdGVybWluYXRpb24YCSABKAsyPC5zcGFyay5jb25uZWN0LlN0cmVhbWluZ1F1ZXJ5Q29tbWFuZC5Bd2FpdFRlcm1pbmF0aW9uQ29tbWFuZEgAGiIKDkV4cGxhaW5Db21tYW5kEhAKCGV4dGVuZGVkGAEgASgIGkEKF0F3YWl0VGVybWluYXRpb25Db21tYW5kEhcKCnRpbWVvdXRfbXMYAiABKANIAIgBAUINCgtfdGltZW91dF9tc0IJCgdjb21tYW5kIqAHChtTdHJlYW1pbmdRdWVyeUNvbW1hbmRSZXN1bHQSOQoIcXVlcnlfaWQYASABKAsyJy5zcGFyay5jb25uZWN0LlN0cmVhbWluZ1F1ZXJ5SW5zdGFuY2VJZBJJCgZzdGF0dXMYAiABKAsyNy5zcGFyay5jb25uZWN0LlN0cmVhbWluZ1F1ZXJ5Q29tbWFuZFJlc3VsdC5TdGF0dXNSZXN1bHRIABJaCg9yZWNlbnRfcHJvZ3Jlc3MYAyABKAsyPy5zcGFyay5jb25uZWN0LlN0cmVhbWluZ1F1ZXJ5Q29tbWFuZFJlc3VsdC5SZWNlbnRQcm9ncmVzc1Jlc3VsdEgAEksKB2V4cGxhaW4YBCABKAsyOC5zcGFyay5jb25uZWN0LlN0cmVhbWluZ1F1ZXJ5Q29tbWFuZFJlc3VsdC5FeHBsYWluUmVzdWx0SAASTwoJZXhjZXB0aW9uGAUgASgLMjouc3BhcmsuY29ubmVjdC5TdHJlYW1pbmdRdWVyeUNvbW1hbmRSZXN1bHQuRXhjZXB0aW9uUmVzdWx0SAASXgoRYXdhaXRfdGVybWluYXRpb24YBiABKAsyQS5zcGFyay5jb25uZWN0LlN0cmVhbWluZ1F1ZXJ5Q29tbWFuZFJlc3VsdC5Bd2FpdFRlcm1pbmF0aW9uUmVzdWx0SAAabwoMU3RhdHVzUmVzdWx0EhYKDnN0YXR1c19tZXNzYWdlGAEgASgJEhkKEWlzX2RhdGFfYXZhaWxhYmxlGAIgASgIEhkKEWlzX3RyaWdnZXJfYWN0aXZlGAMgASgIEhEKCWlzX2FjdGl2ZRgEIAEoCBo0ChRSZWNlbnRQcm9ncmVzc1Jlc3VsdBIcChRyZWNlbnRfcHJvZ3Jlc3NfanNvbhgFIAMoCRofCg1FeHBsYWluUmVzdWx0Eg4KBnJlc3VsdBgBIAEoCRqbAQoPRXhjZXB0aW9uUmVzdWx0Eh4KEWV4Y2VwdGlvbl9tZXNzYWdlGAEgASgJSACIAQESGAoLZXJyb3JfY2xhc3MYAiABKAlIAYgBARIYCgtzdGFja190cmFjZRgDIAEoCUgCiAEBQhQKEl9leGNlcHRpb25fbWVzc2FnZUIOCgxfZXJyb3JfY2xhc3NCDgoMX3N0YWNrX3RyYWNlGiwKFkF3YWl0VGVybWluYXRpb25SZXN1bHQSEgoKdGVybWluYXRlZBgBIAEoCEINCgtyZXN1bHRfdHlwZWIGcHJvdG8z", [file_spark_connect_relations]);
 
 /**
  * @generated from message spark.connect.Command
@@ -40,6 +40,18 @@ export type Command = Message<"spark.connect.Command"> & {
      */
     value: SqlCommand;
     case: "sqlCommand";
+  } | {
+    /**
+     * @generated from field: spark.connect.WriteStreamOperationStart write_stream_operation_start = 6;
+     */
+    value: WriteStreamOperationStart;
+    case: "writeStreamOperationStart";
+  } | {
+    /**
+     * @generated from field: spark.connect.StreamingQueryCommand streaming_query_command = 7;
+     */
+    value: StreamingQueryCommand;
+    case: "streamingQueryCommand";
   } | {
     /**
      * @generated from field: spark.connect.CheckpointCommand checkpoint_command = 14;
@@ -298,4 +310,404 @@ export type RemoveCachedRemoteRelationCommand = Message<"spark.connect.RemoveCac
  */
 export const RemoveCachedRemoteRelationCommandSchema: GenMessage<RemoveCachedRemoteRelationCommand> = /*@__PURE__*/
   messageDesc(file_spark_connect_commands, 5);
+
+/**
+ * Starts a streaming query over `input` (a plan with a streaming read) writing to a sink.
+ *
+ * @generated from message spark.connect.WriteStreamOperationStart
+ */
+export type WriteStreamOperationStart = Message<"spark.connect.WriteStreamOperationStart"> & {
+  /**
+   * @generated from field: spark.connect.Relation input = 1;
+   */
+  input?: Relation | undefined;
+
+  /**
+   * @generated from field: string format = 2;
+   */
+  format: string;
+
+  /**
+   * @generated from field: map<string, string> options = 3;
+   */
+  options: { [key: string]: string };
+
+  /**
+   * @generated from field: repeated string partitioning_column_names = 4;
+   */
+  partitioningColumnNames: string[];
+
+  /**
+   * @generated from oneof spark.connect.WriteStreamOperationStart.trigger
+   */
+  trigger: {
+    /**
+     * @generated from field: string processing_time_interval = 5;
+     */
+    value: string;
+    case: "processingTimeInterval";
+  } | {
+    /**
+     * @generated from field: bool available_now = 6;
+     */
+    value: boolean;
+    case: "availableNow";
+  } | {
+    /**
+     * @generated from field: bool once = 7;
+     */
+    value: boolean;
+    case: "once";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * @generated from field: string output_mode = 9;
+   */
+  outputMode: string;
+
+  /**
+   * @generated from field: string query_name = 10;
+   */
+  queryName: string;
+
+  /**
+   * @generated from oneof spark.connect.WriteStreamOperationStart.sink_destination
+   */
+  sinkDestination: {
+    /**
+     * @generated from field: string path = 11;
+     */
+    value: string;
+    case: "path";
+  } | {
+    /**
+     * @generated from field: string table_name = 12;
+     */
+    value: string;
+    case: "tableName";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message spark.connect.WriteStreamOperationStart.
+ * Use `create(WriteStreamOperationStartSchema)` to create a new message.
+ */
+export const WriteStreamOperationStartSchema: GenMessage<WriteStreamOperationStart> = /*@__PURE__*/
+  messageDesc(file_spark_connect_commands, 6);
+
+/**
+ * Which run of which streaming query.
+ *
+ * @generated from message spark.connect.StreamingQueryInstanceId
+ */
+export type StreamingQueryInstanceId = Message<"spark.connect.StreamingQueryInstanceId"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string run_id = 2;
+   */
+  runId: string;
+};
+
+/**
+ * Describes the message spark.connect.StreamingQueryInstanceId.
+ * Use `create(StreamingQueryInstanceIdSchema)` to create a new message.
+ */
+export const StreamingQueryInstanceIdSchema: GenMessage<StreamingQueryInstanceId> = /*@__PURE__*/
+  messageDesc(file_spark_connect_commands, 7);
+
+/**
+ * @generated from message spark.connect.WriteStreamOperationStartResult
+ */
+export type WriteStreamOperationStartResult = Message<"spark.connect.WriteStreamOperationStartResult"> & {
+  /**
+   * @generated from field: spark.connect.StreamingQueryInstanceId query_id = 1;
+   */
+  queryId?: StreamingQueryInstanceId | undefined;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message spark.connect.WriteStreamOperationStartResult.
+ * Use `create(WriteStreamOperationStartResultSchema)` to create a new message.
+ */
+export const WriteStreamOperationStartResultSchema: GenMessage<WriteStreamOperationStartResult> = /*@__PURE__*/
+  messageDesc(file_spark_connect_commands, 8);
+
+/**
+ * One request about a running streaming query.
+ *
+ * @generated from message spark.connect.StreamingQueryCommand
+ */
+export type StreamingQueryCommand = Message<"spark.connect.StreamingQueryCommand"> & {
+  /**
+   * @generated from field: spark.connect.StreamingQueryInstanceId query_id = 1;
+   */
+  queryId?: StreamingQueryInstanceId | undefined;
+
+  /**
+   * @generated from oneof spark.connect.StreamingQueryCommand.command
+   */
+  command: {
+    /**
+     * @generated from field: bool status = 2;
+     */
+    value: boolean;
+    case: "status";
+  } | {
+    /**
+     * @generated from field: bool last_progress = 3;
+     */
+    value: boolean;
+    case: "lastProgress";
+  } | {
+    /**
+     * @generated from field: bool recent_progress = 4;
+     */
+    value: boolean;
+    case: "recentProgress";
+  } | {
+    /**
+     * @generated from field: bool stop = 5;
+     */
+    value: boolean;
+    case: "stop";
+  } | {
+    /**
+     * @generated from field: bool process_all_available = 6;
+     */
+    value: boolean;
+    case: "processAllAvailable";
+  } | {
+    /**
+     * @generated from field: spark.connect.StreamingQueryCommand.ExplainCommand explain = 7;
+     */
+    value: StreamingQueryCommand_ExplainCommand;
+    case: "explain";
+  } | {
+    /**
+     * @generated from field: bool exception = 8;
+     */
+    value: boolean;
+    case: "exception";
+  } | {
+    /**
+     * @generated from field: spark.connect.StreamingQueryCommand.AwaitTerminationCommand await_termination = 9;
+     */
+    value: StreamingQueryCommand_AwaitTerminationCommand;
+    case: "awaitTermination";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message spark.connect.StreamingQueryCommand.
+ * Use `create(StreamingQueryCommandSchema)` to create a new message.
+ */
+export const StreamingQueryCommandSchema: GenMessage<StreamingQueryCommand> = /*@__PURE__*/
+  messageDesc(file_spark_connect_commands, 9);
+
+/**
+ * @generated from message spark.connect.StreamingQueryCommand.ExplainCommand
+ */
+export type StreamingQueryCommand_ExplainCommand = Message<"spark.connect.StreamingQueryCommand.ExplainCommand"> & {
+  /**
+   * @generated from field: bool extended = 1;
+   */
+  extended: boolean;
+};
+
+/**
+ * Describes the message spark.connect.StreamingQueryCommand.ExplainCommand.
+ * Use `create(StreamingQueryCommand_ExplainCommandSchema)` to create a new message.
+ */
+export const StreamingQueryCommand_ExplainCommandSchema: GenMessage<StreamingQueryCommand_ExplainCommand> = /*@__PURE__*/
+  messageDesc(file_spark_connect_commands, 9, 0);
+
+/**
+ * @generated from message spark.connect.StreamingQueryCommand.AwaitTerminationCommand
+ */
+export type StreamingQueryCommand_AwaitTerminationCommand = Message<"spark.connect.StreamingQueryCommand.AwaitTerminationCommand"> & {
+  /**
+   * @generated from field: optional int64 timeout_ms = 2;
+   */
+  timeoutMs?: bigint | undefined;
+};
+
+/**
+ * Describes the message spark.connect.StreamingQueryCommand.AwaitTerminationCommand.
+ * Use `create(StreamingQueryCommand_AwaitTerminationCommandSchema)` to create a new message.
+ */
+export const StreamingQueryCommand_AwaitTerminationCommandSchema: GenMessage<StreamingQueryCommand_AwaitTerminationCommand> = /*@__PURE__*/
+  messageDesc(file_spark_connect_commands, 9, 1);
+
+/**
+ * @generated from message spark.connect.StreamingQueryCommandResult
+ */
+export type StreamingQueryCommandResult = Message<"spark.connect.StreamingQueryCommandResult"> & {
+  /**
+   * @generated from field: spark.connect.StreamingQueryInstanceId query_id = 1;
+   */
+  queryId?: StreamingQueryInstanceId | undefined;
+
+  /**
+   * @generated from oneof spark.connect.StreamingQueryCommandResult.result_type
+   */
+  resultType: {
+    /**
+     * @generated from field: spark.connect.StreamingQueryCommandResult.StatusResult status = 2;
+     */
+    value: StreamingQueryCommandResult_StatusResult;
+    case: "status";
+  } | {
+    /**
+     * @generated from field: spark.connect.StreamingQueryCommandResult.RecentProgressResult recent_progress = 3;
+     */
+    value: StreamingQueryCommandResult_RecentProgressResult;
+    case: "recentProgress";
+  } | {
+    /**
+     * @generated from field: spark.connect.StreamingQueryCommandResult.ExplainResult explain = 4;
+     */
+    value: StreamingQueryCommandResult_ExplainResult;
+    case: "explain";
+  } | {
+    /**
+     * @generated from field: spark.connect.StreamingQueryCommandResult.ExceptionResult exception = 5;
+     */
+    value: StreamingQueryCommandResult_ExceptionResult;
+    case: "exception";
+  } | {
+    /**
+     * @generated from field: spark.connect.StreamingQueryCommandResult.AwaitTerminationResult await_termination = 6;
+     */
+    value: StreamingQueryCommandResult_AwaitTerminationResult;
+    case: "awaitTermination";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message spark.connect.StreamingQueryCommandResult.
+ * Use `create(StreamingQueryCommandResultSchema)` to create a new message.
+ */
+export const StreamingQueryCommandResultSchema: GenMessage<StreamingQueryCommandResult> = /*@__PURE__*/
+  messageDesc(file_spark_connect_commands, 10);
+
+/**
+ * @generated from message spark.connect.StreamingQueryCommandResult.StatusResult
+ */
+export type StreamingQueryCommandResult_StatusResult = Message<"spark.connect.StreamingQueryCommandResult.StatusResult"> & {
+  /**
+   * @generated from field: string status_message = 1;
+   */
+  statusMessage: string;
+
+  /**
+   * @generated from field: bool is_data_available = 2;
+   */
+  isDataAvailable: boolean;
+
+  /**
+   * @generated from field: bool is_trigger_active = 3;
+   */
+  isTriggerActive: boolean;
+
+  /**
+   * @generated from field: bool is_active = 4;
+   */
+  isActive: boolean;
+};
+
+/**
+ * Describes the message spark.connect.StreamingQueryCommandResult.StatusResult.
+ * Use `create(StreamingQueryCommandResult_StatusResultSchema)` to create a new message.
+ */
+export const StreamingQueryCommandResult_StatusResultSchema: GenMessage<StreamingQueryCommandResult_StatusResult> = /*@__PURE__*/
+  messageDesc(file_spark_connect_commands, 10, 0);
+
+/**
+ * Progress reports as Spark's JSON.
+ *
+ * @generated from message spark.connect.StreamingQueryCommandResult.RecentProgressResult
+ */
+export type StreamingQueryCommandResult_RecentProgressResult = Message<"spark.connect.StreamingQueryCommandResult.RecentProgressResult"> & {
+  /**
+   * @generated from field: repeated string recent_progress_json = 5;
+   */
+  recentProgressJson: string[];
+};
+
+/**
+ * Describes the message spark.connect.StreamingQueryCommandResult.RecentProgressResult.
+ * Use `create(StreamingQueryCommandResult_RecentProgressResultSchema)` to create a new message.
+ */
+export const StreamingQueryCommandResult_RecentProgressResultSchema: GenMessage<StreamingQueryCommandResult_RecentProgressResult> = /*@__PURE__*/
+  messageDesc(file_spark_connect_commands, 10, 1);
+
+/**
+ * @generated from message spark.connect.StreamingQueryCommandResult.ExplainResult
+ */
+export type StreamingQueryCommandResult_ExplainResult = Message<"spark.connect.StreamingQueryCommandResult.ExplainResult"> & {
+  /**
+   * @generated from field: string result = 1;
+   */
+  result: string;
+};
+
+/**
+ * Describes the message spark.connect.StreamingQueryCommandResult.ExplainResult.
+ * Use `create(StreamingQueryCommandResult_ExplainResultSchema)` to create a new message.
+ */
+export const StreamingQueryCommandResult_ExplainResultSchema: GenMessage<StreamingQueryCommandResult_ExplainResult> = /*@__PURE__*/
+  messageDesc(file_spark_connect_commands, 10, 2);
+
+/**
+ * @generated from message spark.connect.StreamingQueryCommandResult.ExceptionResult
+ */
+export type StreamingQueryCommandResult_ExceptionResult = Message<"spark.connect.StreamingQueryCommandResult.ExceptionResult"> & {
+  /**
+   * @generated from field: optional string exception_message = 1;
+   */
+  exceptionMessage?: string | undefined;
+
+  /**
+   * @generated from field: optional string error_class = 2;
+   */
+  errorClass?: string | undefined;
+
+  /**
+   * @generated from field: optional string stack_trace = 3;
+   */
+  stackTrace?: string | undefined;
+};
+
+/**
+ * Describes the message spark.connect.StreamingQueryCommandResult.ExceptionResult.
+ * Use `create(StreamingQueryCommandResult_ExceptionResultSchema)` to create a new message.
+ */
+export const StreamingQueryCommandResult_ExceptionResultSchema: GenMessage<StreamingQueryCommandResult_ExceptionResult> = /*@__PURE__*/
+  messageDesc(file_spark_connect_commands, 10, 3);
+
+/**
+ * @generated from message spark.connect.StreamingQueryCommandResult.AwaitTerminationResult
+ */
+export type StreamingQueryCommandResult_AwaitTerminationResult = Message<"spark.connect.StreamingQueryCommandResult.AwaitTerminationResult"> & {
+  /**
+   * @generated from field: bool terminated = 1;
+   */
+  terminated: boolean;
+};
+
+/**
+ * Describes the message spark.connect.StreamingQueryCommandResult.AwaitTerminationResult.
+ * Use `create(StreamingQueryCommandResult_AwaitTerminationResultSchema)` to create a new message.
+ */
+export const StreamingQueryCommandResult_AwaitTerminationResultSchema: GenMessage<StreamingQueryCommandResult_AwaitTerminationResult> = /*@__PURE__*/
+  messageDesc(file_spark_connect_commands, 10, 4);
 

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file spark/connect/relations.proto.
  */
 export const file_spark_connect_relations: GenFile = /*@__PURE__*/
-  fileDesc("Ch1zcGFyay9jb25uZWN0L3JlbGF0aW9ucy5wcm90bxINc3BhcmsuY29ubmVjdCLdCAoIUmVsYXRpb24SLQoGY29tbW9uGAEgASgLMh0uc3BhcmsuY29ubmVjdC5SZWxhdGlvbkNvbW1vbhIjCgRyZWFkGAIgASgLMhMuc3BhcmsuY29ubmVjdC5SZWFkSAASKQoHcHJvamVjdBgDIAEoCzIWLnNwYXJrLmNvbm5lY3QuUHJvamVjdEgAEicKBmZpbHRlchgEIAEoCzIVLnNwYXJrLmNvbm5lY3QuRmlsdGVySAASIwoEam9pbhgFIAEoCzITLnNwYXJrLmNvbm5lY3QuSm9pbkgAEi0KBnNldF9vcBgGIAEoCzIbLnNwYXJrLmNvbm5lY3QuU2V0T3BlcmF0aW9uSAASIwoEc29ydBgHIAEoCzITLnNwYXJrLmNvbm5lY3QuU29ydEgAEiUKBWxpbWl0GAggASgLMhQuc3BhcmsuY29ubmVjdC5MaW1pdEgAEi0KCWFnZ3JlZ2F0ZRgJIAEoCzIYLnNwYXJrLmNvbm5lY3QuQWdncmVnYXRlSAASIQoDc3FsGAogASgLMhIuc3BhcmsuY29ubmVjdC5TUUxIABI2Cg5sb2NhbF9yZWxhdGlvbhgLIAEoCzIcLnNwYXJrLmNvbm5lY3QuTG9jYWxSZWxhdGlvbkgAEicKBnNhbXBsZRgMIAEoCzIVLnNwYXJrLmNvbm5lY3QuU2FtcGxlSAASMQoLZGVkdXBsaWNhdGUYDiABKAsyGi5zcGFyay5jb25uZWN0LkRlZHVwbGljYXRlSAASJQoFcmFuZ2UYDyABKAsyFC5zcGFyay5jb25uZWN0LlJhbmdlSAASNgoOc3VicXVlcnlfYWxpYXMYECABKAsyHC5zcGFyay5jb25uZWN0LlN1YnF1ZXJ5QWxpYXNIABIkCgV0b19kZhgSIAEoCzITLnNwYXJrLmNvbm5lY3QuVG9ERkgAEkEKFHdpdGhfY29sdW1uc19yZW5hbWVkGBMgASgLMiEuc3BhcmsuY29ubmVjdC5XaXRoQ29sdW1uc1JlbmFtZWRIABIjCgRkcm9wGBUgASgLMhMuc3BhcmsuY29ubmVjdC5Ecm9wSAASMgoMd2l0aF9jb2x1bW5zGBcgASgLMhouc3BhcmsuY29ubmVjdC5XaXRoQ29sdW1uc0gAEkUKFmNhY2hlZF9yZW1vdGVfcmVsYXRpb24YJSABKAsyIy5zcGFyay5jb25uZWN0LkNhY2hlZFJlbW90ZVJlbGF0aW9uSAASKAoHZmlsbF9uYRhaIAEoCzIVLnNwYXJrLmNvbm5lY3QuTkFGaWxsSAASKAoHZHJvcF9uYRhbIAEoCzIVLnNwYXJrLmNvbm5lY3QuTkFEcm9wSAASLwoIZGVzY3JpYmUYZiABKAsyGy5zcGFyay5jb25uZWN0LlN0YXREZXNjcmliZUgAEioKB2NhdGFsb2cYyAEgASgLMhYuc3BhcmsuY29ubmVjdC5DYXRhbG9nSABCCgoIcmVsX3R5cGUiMgoOUmVsYXRpb25Db21tb24SFAoHcGxhbl9pZBgCIAEoA0gAiAEBQgoKCF9wbGFuX2lkIhQKA1NRTBINCgVxdWVyeRgBIAEoCSL9AwoEUmVhZBI1CgtuYW1lZF90YWJsZRgBIAEoCzIeLnNwYXJrLmNvbm5lY3QuUmVhZC5OYW1lZFRhYmxlSAASNQoLZGF0YV9zb3VyY2UYAiABKAsyHi5zcGFyay5jb25uZWN0LlJlYWQuRGF0YVNvdXJjZUgAEhQKDGlzX3N0cmVhbWluZxgDIAEoCBqXAQoKTmFtZWRUYWJsZRIbChN1bnBhcnNlZF9pZGVudGlmaWVyGAEgASgJEjwKB29wdGlvbnMYAiADKAsyKy5zcGFyay5jb25uZWN0LlJlYWQuTmFtZWRUYWJsZS5PcHRpb25zRW50cnkaLgoMT3B0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEayQEKCkRhdGFTb3VyY2USEwoGZm9ybWF0GAEgASgJSACIAQESEwoGc2NoZW1hGAIgASgJSAGIAQESPAoHb3B0aW9ucxgDIAMoCzIrLnNwYXJrLmNvbm5lY3QuUmVhZC5EYXRhU291cmNlLk9wdGlvbnNFbnRyeRINCgVwYXRocxgEIAMoCRouCgxPcHRpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIJCgdfZm9ybWF0QgkKB19zY2hlbWFCCwoJcmVhZF90eXBlImEKB1Byb2plY3QSJgoFaW5wdXQYASABKAsyFy5zcGFyay5jb25uZWN0LlJlbGF0aW9uEi4KC2V4cHJlc3Npb25zGAMgAygLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uIl4KBkZpbHRlchImCgVpbnB1dBgBIAEoCzIXLnNwYXJrLmNvbm5lY3QuUmVsYXRpb24SLAoJY29uZGl0aW9uGAIgASgLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uIqMDCgRKb2luEiUKBGxlZnQYASABKAsyFy5zcGFyay5jb25uZWN0LlJlbGF0aW9uEiYKBXJpZ2h0GAIgASgLMhcuc3BhcmsuY29ubmVjdC5SZWxhdGlvbhIxCg5qb2luX2NvbmRpdGlvbhgDIAEoCzIZLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbhIvCglqb2luX3R5cGUYBCABKA4yHC5zcGFyay5jb25uZWN0LkpvaW4uSm9pblR5cGUSFQoNdXNpbmdfY29sdW1ucxgFIAMoCSLQAQoISm9pblR5cGUSGQoVSk9JTl9UWVBFX1VOU1BFQ0lGSUVEEAASEwoPSk9JTl9UWVBFX0lOTkVSEAESGAoUSk9JTl9UWVBFX0ZVTExfT1VURVIQAhIYChRKT0lOX1RZUEVfTEVGVF9PVVRFUhADEhkKFUpPSU5fVFlQRV9SSUdIVF9PVVRFUhAEEhcKE0pPSU5fVFlQRV9MRUZUX0FOVEkQBRIXChNKT0lOX1RZUEVfTEVGVF9TRU1JEAYSEwoPSk9JTl9UWVBFX0NST1NTEAcimQMKDFNldE9wZXJhdGlvbhIrCgpsZWZ0X2lucHV0GAEgASgLMhcuc3BhcmsuY29ubmVjdC5SZWxhdGlvbhIsCgtyaWdodF9pbnB1dBgCIAEoCzIXLnNwYXJrLmNvbm5lY3QuUmVsYXRpb24SOgoLc2V0X29wX3R5cGUYAyABKA4yJS5zcGFyay5jb25uZWN0LlNldE9wZXJhdGlvbi5TZXRPcFR5cGUSEwoGaXNfYWxsGAQgASgISACIAQESFAoHYnlfbmFtZRgFIAEoCEgBiAEBEiIKFWFsbG93X21pc3NpbmdfY29sdW1ucxgGIAEoCEgCiAEBInIKCVNldE9wVHlwZRIbChdTRVRfT1BfVFlQRV9VTlNQRUNJRklFRBAAEhkKFVNFVF9PUF9UWVBFX0lOVEVSU0VDVBABEhUKEVNFVF9PUF9UWVBFX1VOSU9OEAISFgoSU0VUX09QX1RZUEVfRVhDRVBUEANCCQoHX2lzX2FsbEIKCghfYnlfbmFtZUIYChZfYWxsb3dfbWlzc2luZ19jb2x1bW5zIj4KBUxpbWl0EiYKBWlucHV0GAEgASgLMhcuc3BhcmsuY29ubmVjdC5SZWxhdGlvbhINCgVsaW1pdBgCIAEoBSKAAwoJQWdncmVnYXRlEiYKBWlucHV0GAEgASgLMhcuc3BhcmsuY29ubmVjdC5SZWxhdGlvbhI2Cgpncm91cF90eXBlGAIgASgOMiIuc3BhcmsuY29ubmVjdC5BZ2dyZWdhdGUuR3JvdXBUeXBlEjcKFGdyb3VwaW5nX2V4cHJlc3Npb25zGAMgAygLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uEjgKFWFnZ3JlZ2F0ZV9leHByZXNzaW9ucxgEIAMoCzIZLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbiKfAQoJR3JvdXBUeXBlEhoKFkdST1VQX1RZUEVfVU5TUEVDSUZJRUQQABIWChJHUk9VUF9UWVBFX0dST1VQQlkQARIVChFHUk9VUF9UWVBFX1JPTExVUBACEhMKD0dST1VQX1RZUEVfQ1VCRRADEhQKEEdST1VQX1RZUEVfUElWT1QQBBIcChhHUk9VUF9UWVBFX0dST1VQSU5HX1NFVFMQBSKIAQoEU29ydBImCgVpbnB1dBgBIAEoCzIXLnNwYXJrLmNvbm5lY3QuUmVsYXRpb24SMgoFb3JkZXIYAiADKAsyIy5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uU29ydE9yZGVyEhYKCWlzX2dsb2JhbBgDIAEoCEgAiAEBQgwKCl9pc19nbG9iYWwicAoERHJvcBImCgVpbnB1dBgBIAEoCzIXLnNwYXJrLmNvbm5lY3QuUmVsYXRpb24SKgoHY29sdW1ucxgCIAMoCzIZLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbhIUCgxjb2x1bW5fbmFtZXMYAyADKAkihQEKC0RlZHVwbGljYXRlEiYKBWlucHV0GAEgASgLMhcuc3BhcmsuY29ubmVjdC5SZWxhdGlvbhIUCgxjb2x1bW5fbmFtZXMYAiADKAkSIAoTYWxsX2NvbHVtbnNfYXNfa2V5cxgDIAEoCEgAiAEBQhYKFF9hbGxfY29sdW1uc19hc19rZXlzIksKDUxvY2FsUmVsYXRpb24SEQoEZGF0YRgBIAEoDEgAiAEBEhMKBnNjaGVtYRgCIAEoCUgBiAEBQgcKBV9kYXRhQgkKB19zY2hlbWEiKwoUQ2FjaGVkUmVtb3RlUmVsYXRpb24SEwoLcmVsYXRpb25faWQYASABKAkixwEKBlNhbXBsZRImCgVpbnB1dBgBIAEoCzIXLnNwYXJrLmNvbm5lY3QuUmVsYXRpb24SEwoLbG93ZXJfYm91bmQYAiABKAESEwoLdXBwZXJfYm91bmQYAyABKAESHQoQd2l0aF9yZXBsYWNlbWVudBgEIAEoCEgAiAEBEhEKBHNlZWQYBSABKANIAYgBARIbChNkZXRlcm1pbmlzdGljX29yZGVyGAYgASgIQhMKEV93aXRoX3JlcGxhY2VtZW50QgcKBV9zZWVkInAKBVJhbmdlEhIKBXN0YXJ0GAEgASgDSACIAQESCwoDZW5kGAIgASgDEgwKBHN0ZXAYAyABKAMSGwoObnVtX3BhcnRpdGlvbnMYBCABKAVIAYgBAUIICgZfc3RhcnRCEQoPX251bV9wYXJ0aXRpb25zIkYKDVN1YnF1ZXJ5QWxpYXMSJgoFaW5wdXQYASABKAsyFy5zcGFyay5jb25uZWN0LlJlbGF0aW9uEg0KBWFsaWFzGAIgASgJIkQKDFN0YXREZXNjcmliZRImCgVpbnB1dBgBIAEoCzIXLnNwYXJrLmNvbm5lY3QuUmVsYXRpb24SDAoEY29scxgCIAMoCSJxCgZOQUZpbGwSJgoFaW5wdXQYASABKAsyFy5zcGFyay5jb25uZWN0LlJlbGF0aW9uEgwKBGNvbHMYAiADKAkSMQoGdmFsdWVzGAMgAygLMiEuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLkxpdGVyYWwibAoGTkFEcm9wEiYKBWlucHV0GAEgASgLMhcuc3BhcmsuY29ubmVjdC5SZWxhdGlvbhIMCgRjb2xzGAIgAygJEhoKDW1pbl9ub25fbnVsbHMYAyABKAVIAIgBAUIQCg5fbWluX25vbl9udWxscyJECgRUb0RGEiYKBWlucHV0GAEgASgLMhcuc3BhcmsuY29ubmVjdC5SZWxhdGlvbhIUCgxjb2x1bW5fbmFtZXMYAiADKAkiqQEKEldpdGhDb2x1bW5zUmVuYW1lZBImCgVpbnB1dBgBIAEoCzIXLnNwYXJrLmNvbm5lY3QuUmVsYXRpb24SOQoHcmVuYW1lcxgDIAMoCzIoLnNwYXJrLmNvbm5lY3QuV2l0aENvbHVtbnNSZW5hbWVkLlJlbmFtZRowCgZSZW5hbWUSEAoIY29sX25hbWUYASABKAkSFAoMbmV3X2NvbF9uYW1lGAIgASgJImcKC1dpdGhDb2x1bW5zEiYKBWlucHV0GAEgASgLMhcuc3BhcmsuY29ubmVjdC5SZWxhdGlvbhIwCgdhbGlhc2VzGAIgAygLMh8uc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uLkFsaWFzYgZwcm90bzM", [file_spark_connect_catalog, file_spark_connect_expressions]);
+  fileDesc("Ch1zcGFyay9jb25uZWN0L3JlbGF0aW9ucy5wcm90bxINc3BhcmsuY29ubmVjdCKVCQoIUmVsYXRpb24SLQoGY29tbW9uGAEgASgLMh0uc3BhcmsuY29ubmVjdC5SZWxhdGlvbkNvbW1vbhIjCgRyZWFkGAIgASgLMhMuc3BhcmsuY29ubmVjdC5SZWFkSAASKQoHcHJvamVjdBgDIAEoCzIWLnNwYXJrLmNvbm5lY3QuUHJvamVjdEgAEicKBmZpbHRlchgEIAEoCzIVLnNwYXJrLmNvbm5lY3QuRmlsdGVySAASIwoEam9pbhgFIAEoCzITLnNwYXJrLmNvbm5lY3QuSm9pbkgAEi0KBnNldF9vcBgGIAEoCzIbLnNwYXJrLmNvbm5lY3QuU2V0T3BlcmF0aW9uSAASIwoEc29ydBgHIAEoCzITLnNwYXJrLmNvbm5lY3QuU29ydEgAEiUKBWxpbWl0GAggASgLMhQuc3BhcmsuY29ubmVjdC5MaW1pdEgAEi0KCWFnZ3JlZ2F0ZRgJIAEoCzIYLnNwYXJrLmNvbm5lY3QuQWdncmVnYXRlSAASIQoDc3FsGAogASgLMhIuc3BhcmsuY29ubmVjdC5TUUxIABI2Cg5sb2NhbF9yZWxhdGlvbhgLIAEoCzIcLnNwYXJrLmNvbm5lY3QuTG9jYWxSZWxhdGlvbkgAEicKBnNhbXBsZRgMIAEoCzIVLnNwYXJrLmNvbm5lY3QuU2FtcGxlSAASMQoLZGVkdXBsaWNhdGUYDiABKAsyGi5zcGFyay5jb25uZWN0LkRlZHVwbGljYXRlSAASJQoFcmFuZ2UYDyABKAsyFC5zcGFyay5jb25uZWN0LlJhbmdlSAASNgoOc3VicXVlcnlfYWxpYXMYECABKAsyHC5zcGFyay5jb25uZWN0LlN1YnF1ZXJ5QWxpYXNIABIkCgV0b19kZhgSIAEoCzITLnNwYXJrLmNvbm5lY3QuVG9ERkgAEkEKFHdpdGhfY29sdW1uc19yZW5hbWVkGBMgASgLMiEuc3BhcmsuY29ubmVjdC5XaXRoQ29sdW1uc1JlbmFtZWRIABIjCgRkcm9wGBUgASgLMhMuc3BhcmsuY29ubmVjdC5Ecm9wSAASMgoMd2l0aF9jb2x1bW5zGBcgASgLMhouc3BhcmsuY29ubmVjdC5XaXRoQ29sdW1uc0gAEjYKDndpdGhfd2F0ZXJtYXJrGCEgASgLMhwuc3BhcmsuY29ubmVjdC5XaXRoV2F0ZXJtYXJrSAASRQoWY2FjaGVkX3JlbW90ZV9yZWxhdGlvbhglIAEoCzIjLnNwYXJrLmNvbm5lY3QuQ2FjaGVkUmVtb3RlUmVsYXRpb25IABIoCgdmaWxsX25hGFogASgLMhUuc3BhcmsuY29ubmVjdC5OQUZpbGxIABIoCgdkcm9wX25hGFsgASgLMhUuc3BhcmsuY29ubmVjdC5OQURyb3BIABIvCghkZXNjcmliZRhmIAEoCzIbLnNwYXJrLmNvbm5lY3QuU3RhdERlc2NyaWJlSAASKgoHY2F0YWxvZxjIASABKAsyFi5zcGFyay5jb25uZWN0LkNhdGFsb2dIAEIKCghyZWxfdHlwZSJkCg1XaXRoV2F0ZXJtYXJrEiYKBWlucHV0GAEgASgLMhcuc3BhcmsuY29ubmVjdC5SZWxhdGlvbhISCgpldmVudF90aW1lGAIgASgJEhcKD2RlbGF5X3RocmVzaG9sZBgDIAEoCSIyCg5SZWxhdGlvbkNvbW1vbhIUCgdwbGFuX2lkGAIgASgDSACIAQFCCgoIX3BsYW5faWQiFAoDU1FMEg0KBXF1ZXJ5GAEgASgJIv0DCgRSZWFkEjUKC25hbWVkX3RhYmxlGAEgASgLMh4uc3BhcmsuY29ubmVjdC5SZWFkLk5hbWVkVGFibGVIABI1CgtkYXRhX3NvdXJjZRgCIAEoCzIeLnNwYXJrLmNvbm5lY3QuUmVhZC5EYXRhU291cmNlSAASFAoMaXNfc3RyZWFtaW5nGAMgASgIGpcBCgpOYW1lZFRhYmxlEhsKE3VucGFyc2VkX2lkZW50aWZpZXIYASABKAkSPAoHb3B0aW9ucxgCIAMoCzIrLnNwYXJrLmNvbm5lY3QuUmVhZC5OYW1lZFRhYmxlLk9wdGlvbnNFbnRyeRouCgxPcHRpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARrJAQoKRGF0YVNvdXJjZRITCgZmb3JtYXQYASABKAlIAIgBARITCgZzY2hlbWEYAiABKAlIAYgBARI8CgdvcHRpb25zGAMgAygLMisuc3BhcmsuY29ubmVjdC5SZWFkLkRhdGFTb3VyY2UuT3B0aW9uc0VudHJ5Eg0KBXBhdGhzGAQgAygJGi4KDE9wdGlvbnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgkKB19mb3JtYXRCCQoHX3NjaGVtYUILCglyZWFkX3R5cGUiYQoHUHJvamVjdBImCgVpbnB1dBgBIAEoCzIXLnNwYXJrLmNvbm5lY3QuUmVsYXRpb24SLgoLZXhwcmVzc2lvbnMYAyADKAsyGS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24iXgoGRmlsdGVyEiYKBWlucHV0GAEgASgLMhcuc3BhcmsuY29ubmVjdC5SZWxhdGlvbhIsCgljb25kaXRpb24YAiABKAsyGS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24iowMKBEpvaW4SJQoEbGVmdBgBIAEoCzIXLnNwYXJrLmNvbm5lY3QuUmVsYXRpb24SJgoFcmlnaHQYAiABKAsyFy5zcGFyay5jb25uZWN0LlJlbGF0aW9uEjEKDmpvaW5fY29uZGl0aW9uGAMgASgLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uEi8KCWpvaW5fdHlwZRgEIAEoDjIcLnNwYXJrLmNvbm5lY3QuSm9pbi5Kb2luVHlwZRIVCg11c2luZ19jb2x1bW5zGAUgAygJItABCghKb2luVHlwZRIZChVKT0lOX1RZUEVfVU5TUEVDSUZJRUQQABITCg9KT0lOX1RZUEVfSU5ORVIQARIYChRKT0lOX1RZUEVfRlVMTF9PVVRFUhACEhgKFEpPSU5fVFlQRV9MRUZUX09VVEVSEAMSGQoVSk9JTl9UWVBFX1JJR0hUX09VVEVSEAQSFwoTSk9JTl9UWVBFX0xFRlRfQU5USRAFEhcKE0pPSU5fVFlQRV9MRUZUX1NFTUkQBhITCg9KT0lOX1RZUEVfQ1JPU1MQByKZAwoMU2V0T3BlcmF0aW9uEisKCmxlZnRfaW5wdXQYASABKAsyFy5zcGFyay5jb25uZWN0LlJlbGF0aW9uEiwKC3JpZ2h0X2lucHV0GAIgASgLMhcuc3BhcmsuY29ubmVjdC5SZWxhdGlvbhI6CgtzZXRfb3BfdHlwZRgDIAEoDjIlLnNwYXJrLmNvbm5lY3QuU2V0T3BlcmF0aW9uLlNldE9wVHlwZRITCgZpc19hbGwYBCABKAhIAIgBARIUCgdieV9uYW1lGAUgASgISAGIAQESIgoVYWxsb3dfbWlzc2luZ19jb2x1bW5zGAYgASgISAKIAQEicgoJU2V0T3BUeXBlEhsKF1NFVF9PUF9UWVBFX1VOU1BFQ0lGSUVEEAASGQoVU0VUX09QX1RZUEVfSU5URVJTRUNUEAESFQoRU0VUX09QX1RZUEVfVU5JT04QAhIWChJTRVRfT1BfVFlQRV9FWENFUFQQA0IJCgdfaXNfYWxsQgoKCF9ieV9uYW1lQhgKFl9hbGxvd19taXNzaW5nX2NvbHVtbnMiPgoFTGltaXQSJgoFaW5wdXQYASABKAsyFy5zcGFyay5jb25uZWN0LlJlbGF0aW9uEg0KBWxpbWl0GAIgASgFIoADCglBZ2dyZWdhdGUSJgoFaW5wdXQYASABKAsyFy5zcGFyay5jb25uZWN0LlJlbGF0aW9uEjYKCmdyb3VwX3R5cGUYAiABKA4yIi5zcGFyay5jb25uZWN0LkFnZ3JlZ2F0ZS5Hcm91cFR5cGUSNwoUZ3JvdXBpbmdfZXhwcmVzc2lvbnMYAyADKAsyGS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24SOAoVYWdncmVnYXRlX2V4cHJlc3Npb25zGAQgAygLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uIp8BCglHcm91cFR5cGUSGgoWR1JPVVBfVFlQRV9VTlNQRUNJRklFRBAAEhYKEkdST1VQX1RZUEVfR1JPVVBCWRABEhUKEUdST1VQX1RZUEVfUk9MTFVQEAISEwoPR1JPVVBfVFlQRV9DVUJFEAMSFAoQR1JPVVBfVFlQRV9QSVZPVBAEEhwKGEdST1VQX1RZUEVfR1JPVVBJTkdfU0VUUxAFIogBCgRTb3J0EiYKBWlucHV0GAEgASgLMhcuc3BhcmsuY29ubmVjdC5SZWxhdGlvbhIyCgVvcmRlchgCIAMoCzIjLnNwYXJrLmNvbm5lY3QuRXhwcmVzc2lvbi5Tb3J0T3JkZXISFgoJaXNfZ2xvYmFsGAMgASgISACIAQFCDAoKX2lzX2dsb2JhbCJwCgREcm9wEiYKBWlucHV0GAEgASgLMhcuc3BhcmsuY29ubmVjdC5SZWxhdGlvbhIqCgdjb2x1bW5zGAIgAygLMhkuc3BhcmsuY29ubmVjdC5FeHByZXNzaW9uEhQKDGNvbHVtbl9uYW1lcxgDIAMoCSKFAQoLRGVkdXBsaWNhdGUSJgoFaW5wdXQYASABKAsyFy5zcGFyay5jb25uZWN0LlJlbGF0aW9uEhQKDGNvbHVtbl9uYW1lcxgCIAMoCRIgChNhbGxfY29sdW1uc19hc19rZXlzGAMgASgISACIAQFCFgoUX2FsbF9jb2x1bW5zX2FzX2tleXMiSwoNTG9jYWxSZWxhdGlvbhIRCgRkYXRhGAEgASgMSACIAQESEwoGc2NoZW1hGAIgASgJSAGIAQFCBwoFX2RhdGFCCQoHX3NjaGVtYSIrChRDYWNoZWRSZW1vdGVSZWxhdGlvbhITCgtyZWxhdGlvbl9pZBgBIAEoCSLHAQoGU2FtcGxlEiYKBWlucHV0GAEgASgLMhcuc3BhcmsuY29ubmVjdC5SZWxhdGlvbhITCgtsb3dlcl9ib3VuZBgCIAEoARITCgt1cHBlcl9ib3VuZBgDIAEoARIdChB3aXRoX3JlcGxhY2VtZW50GAQgASgISACIAQESEQoEc2VlZBgFIAEoA0gBiAEBEhsKE2RldGVybWluaXN0aWNfb3JkZXIYBiABKAhCEwoRX3dpdGhfcmVwbGFjZW1lbnRCBwoFX3NlZWQicAoFUmFuZ2USEgoFc3RhcnQYASABKANIAIgBARILCgNlbmQYAiABKAMSDAoEc3RlcBgDIAEoAxIbCg5udW1fcGFydGl0aW9ucxgEIAEoBUgBiAEBQggKBl9zdGFydEIRCg9fbnVtX3BhcnRpdGlvbnMiRgoNU3VicXVlcnlBbGlhcxImCgVpbnB1dBgBIAEoCzIXLnNwYXJrLmNvbm5lY3QuUmVsYXRpb24SDQoFYWxpYXMYAiABKAkiRAoMU3RhdERlc2NyaWJlEiYKBWlucHV0GAEgASgLMhcuc3BhcmsuY29ubmVjdC5SZWxhdGlvbhIMCgRjb2xzGAIgAygJInEKBk5BRmlsbBImCgVpbnB1dBgBIAEoCzIXLnNwYXJrLmNvbm5lY3QuUmVsYXRpb24SDAoEY29scxgCIAMoCRIxCgZ2YWx1ZXMYAyADKAsyIS5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uTGl0ZXJhbCJsCgZOQURyb3ASJgoFaW5wdXQYASABKAsyFy5zcGFyay5jb25uZWN0LlJlbGF0aW9uEgwKBGNvbHMYAiADKAkSGgoNbWluX25vbl9udWxscxgDIAEoBUgAiAEBQhAKDl9taW5fbm9uX251bGxzIkQKBFRvREYSJgoFaW5wdXQYASABKAsyFy5zcGFyay5jb25uZWN0LlJlbGF0aW9uEhQKDGNvbHVtbl9uYW1lcxgCIAMoCSKpAQoSV2l0aENvbHVtbnNSZW5hbWVkEiYKBWlucHV0GAEgASgLMhcuc3BhcmsuY29ubmVjdC5SZWxhdGlvbhI5CgdyZW5hbWVzGAMgAygLMiguc3BhcmsuY29ubmVjdC5XaXRoQ29sdW1uc1JlbmFtZWQuUmVuYW1lGjAKBlJlbmFtZRIQCghjb2xfbmFtZRgBIAEoCRIUCgxuZXdfY29sX25hbWUYAiABKAkiZwoLV2l0aENvbHVtbnMSJgoFaW5wdXQYASABKAsyFy5zcGFyay5jb25uZWN0LlJlbGF0aW9uEjAKB2FsaWFzZXMYAiADKAsyHy5zcGFyay5jb25uZWN0LkV4cHJlc3Npb24uQWxpYXNiBnByb3RvMw", [file_spark_connect_catalog, file_spark_connect_expressions]);
 
 /**
  * @generated from message spark.connect.Relation
@@ -139,6 +139,12 @@ export type Relation = Message<"spark.connect.Relation"> & {
     case: "withColumns";
   } | {
     /**
+     * @generated from field: spark.connect.WithWatermark with_watermark = 33;
+     */
+    value: WithWatermark;
+    case: "withWatermark";
+  } | {
+    /**
      * @generated from field: spark.connect.CachedRemoteRelation cached_remote_relation = 37;
      */
     value: CachedRemoteRelation;
@@ -178,6 +184,35 @@ export const RelationSchema: GenMessage<Relation> = /*@__PURE__*/
   messageDesc(file_spark_connect_relations, 0);
 
 /**
+ * Marks an event-time column and its allowed lateness (no effect on batch plans).
+ *
+ * @generated from message spark.connect.WithWatermark
+ */
+export type WithWatermark = Message<"spark.connect.WithWatermark"> & {
+  /**
+   * @generated from field: spark.connect.Relation input = 1;
+   */
+  input?: Relation | undefined;
+
+  /**
+   * @generated from field: string event_time = 2;
+   */
+  eventTime: string;
+
+  /**
+   * @generated from field: string delay_threshold = 3;
+   */
+  delayThreshold: string;
+};
+
+/**
+ * Describes the message spark.connect.WithWatermark.
+ * Use `create(WithWatermarkSchema)` to create a new message.
+ */
+export const WithWatermarkSchema: GenMessage<WithWatermark> = /*@__PURE__*/
+  messageDesc(file_spark_connect_relations, 1);
+
+/**
  * @generated from message spark.connect.RelationCommon
  */
 export type RelationCommon = Message<"spark.connect.RelationCommon"> & {
@@ -192,7 +227,7 @@ export type RelationCommon = Message<"spark.connect.RelationCommon"> & {
  * Use `create(RelationCommonSchema)` to create a new message.
  */
 export const RelationCommonSchema: GenMessage<RelationCommon> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 1);
+  messageDesc(file_spark_connect_relations, 2);
 
 /**
  * @generated from message spark.connect.SQL
@@ -209,7 +244,7 @@ export type SQL = Message<"spark.connect.SQL"> & {
  * Use `create(SQLSchema)` to create a new message.
  */
 export const SQLSchema: GenMessage<SQL> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 2);
+  messageDesc(file_spark_connect_relations, 3);
 
 /**
  * @generated from message spark.connect.Read
@@ -243,7 +278,7 @@ export type Read = Message<"spark.connect.Read"> & {
  * Use `create(ReadSchema)` to create a new message.
  */
 export const ReadSchema: GenMessage<Read> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 3);
+  messageDesc(file_spark_connect_relations, 4);
 
 /**
  * A temp view or catalog table.
@@ -267,7 +302,7 @@ export type Read_NamedTable = Message<"spark.connect.Read.NamedTable"> & {
  * Use `create(Read_NamedTableSchema)` to create a new message.
  */
 export const Read_NamedTableSchema: GenMessage<Read_NamedTable> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 3, 0);
+  messageDesc(file_spark_connect_relations, 4, 0);
 
 /**
  * Files of one format.
@@ -303,7 +338,7 @@ export type Read_DataSource = Message<"spark.connect.Read.DataSource"> & {
  * Use `create(Read_DataSourceSchema)` to create a new message.
  */
 export const Read_DataSourceSchema: GenMessage<Read_DataSource> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 3, 1);
+  messageDesc(file_spark_connect_relations, 4, 1);
 
 /**
  * @generated from message spark.connect.Project
@@ -325,7 +360,7 @@ export type Project = Message<"spark.connect.Project"> & {
  * Use `create(ProjectSchema)` to create a new message.
  */
 export const ProjectSchema: GenMessage<Project> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 4);
+  messageDesc(file_spark_connect_relations, 5);
 
 /**
  * @generated from message spark.connect.Filter
@@ -347,7 +382,7 @@ export type Filter = Message<"spark.connect.Filter"> & {
  * Use `create(FilterSchema)` to create a new message.
  */
 export const FilterSchema: GenMessage<Filter> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 5);
+  messageDesc(file_spark_connect_relations, 6);
 
 /**
  * @generated from message spark.connect.Join
@@ -386,7 +421,7 @@ export type Join = Message<"spark.connect.Join"> & {
  * Use `create(JoinSchema)` to create a new message.
  */
 export const JoinSchema: GenMessage<Join> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 6);
+  messageDesc(file_spark_connect_relations, 7);
 
 /**
  * @generated from enum spark.connect.Join.JoinType
@@ -437,7 +472,7 @@ export enum Join_JoinType {
  * Describes the enum spark.connect.Join.JoinType.
  */
 export const Join_JoinTypeSchema: GenEnum<Join_JoinType> = /*@__PURE__*/
-  enumDesc(file_spark_connect_relations, 6, 0);
+  enumDesc(file_spark_connect_relations, 7, 0);
 
 /**
  * @generated from message spark.connect.SetOperation
@@ -479,7 +514,7 @@ export type SetOperation = Message<"spark.connect.SetOperation"> & {
  * Use `create(SetOperationSchema)` to create a new message.
  */
 export const SetOperationSchema: GenMessage<SetOperation> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 7);
+  messageDesc(file_spark_connect_relations, 8);
 
 /**
  * @generated from enum spark.connect.SetOperation.SetOpType
@@ -510,7 +545,7 @@ export enum SetOperation_SetOpType {
  * Describes the enum spark.connect.SetOperation.SetOpType.
  */
 export const SetOperation_SetOpTypeSchema: GenEnum<SetOperation_SetOpType> = /*@__PURE__*/
-  enumDesc(file_spark_connect_relations, 7, 0);
+  enumDesc(file_spark_connect_relations, 8, 0);
 
 /**
  * @generated from message spark.connect.Limit
@@ -532,7 +567,7 @@ export type Limit = Message<"spark.connect.Limit"> & {
  * Use `create(LimitSchema)` to create a new message.
  */
 export const LimitSchema: GenMessage<Limit> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 8);
+  messageDesc(file_spark_connect_relations, 9);
 
 /**
  * @generated from message spark.connect.Aggregate
@@ -564,7 +599,7 @@ export type Aggregate = Message<"spark.connect.Aggregate"> & {
  * Use `create(AggregateSchema)` to create a new message.
  */
 export const AggregateSchema: GenMessage<Aggregate> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 9);
+  messageDesc(file_spark_connect_relations, 10);
 
 /**
  * @generated from enum spark.connect.Aggregate.GroupType
@@ -605,7 +640,7 @@ export enum Aggregate_GroupType {
  * Describes the enum spark.connect.Aggregate.GroupType.
  */
 export const Aggregate_GroupTypeSchema: GenEnum<Aggregate_GroupType> = /*@__PURE__*/
-  enumDesc(file_spark_connect_relations, 9, 0);
+  enumDesc(file_spark_connect_relations, 10, 0);
 
 /**
  * @generated from message spark.connect.Sort
@@ -632,7 +667,7 @@ export type Sort = Message<"spark.connect.Sort"> & {
  * Use `create(SortSchema)` to create a new message.
  */
 export const SortSchema: GenMessage<Sort> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 10);
+  messageDesc(file_spark_connect_relations, 11);
 
 /**
  * @generated from message spark.connect.Drop
@@ -659,7 +694,7 @@ export type Drop = Message<"spark.connect.Drop"> & {
  * Use `create(DropSchema)` to create a new message.
  */
 export const DropSchema: GenMessage<Drop> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 11);
+  messageDesc(file_spark_connect_relations, 12);
 
 /**
  * @generated from message spark.connect.Deduplicate
@@ -686,7 +721,7 @@ export type Deduplicate = Message<"spark.connect.Deduplicate"> & {
  * Use `create(DeduplicateSchema)` to create a new message.
  */
 export const DeduplicateSchema: GenMessage<Deduplicate> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 12);
+  messageDesc(file_spark_connect_relations, 13);
 
 /**
  * Rows sent by the client: an Arrow IPC stream and the schema as DDL.
@@ -710,7 +745,7 @@ export type LocalRelation = Message<"spark.connect.LocalRelation"> & {
  * Use `create(LocalRelationSchema)` to create a new message.
  */
 export const LocalRelationSchema: GenMessage<LocalRelation> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 13);
+  messageDesc(file_spark_connect_relations, 14);
 
 /**
  * A relation the server holds for this session (the result of a checkpoint).
@@ -729,7 +764,7 @@ export type CachedRemoteRelation = Message<"spark.connect.CachedRemoteRelation">
  * Use `create(CachedRemoteRelationSchema)` to create a new message.
  */
 export const CachedRemoteRelationSchema: GenMessage<CachedRemoteRelation> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 14);
+  messageDesc(file_spark_connect_relations, 15);
 
 /**
  * @generated from message spark.connect.Sample
@@ -773,7 +808,7 @@ export type Sample = Message<"spark.connect.Sample"> & {
  * Use `create(SampleSchema)` to create a new message.
  */
 export const SampleSchema: GenMessage<Sample> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 15);
+  messageDesc(file_spark_connect_relations, 16);
 
 /**
  * @generated from message spark.connect.Range
@@ -805,7 +840,7 @@ export type Range = Message<"spark.connect.Range"> & {
  * Use `create(RangeSchema)` to create a new message.
  */
 export const RangeSchema: GenMessage<Range> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 16);
+  messageDesc(file_spark_connect_relations, 17);
 
 /**
  * @generated from message spark.connect.SubqueryAlias
@@ -827,7 +862,7 @@ export type SubqueryAlias = Message<"spark.connect.SubqueryAlias"> & {
  * Use `create(SubqueryAliasSchema)` to create a new message.
  */
 export const SubqueryAliasSchema: GenMessage<SubqueryAlias> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 17);
+  messageDesc(file_spark_connect_relations, 18);
 
 /**
  * @generated from message spark.connect.StatDescribe
@@ -849,7 +884,7 @@ export type StatDescribe = Message<"spark.connect.StatDescribe"> & {
  * Use `create(StatDescribeSchema)` to create a new message.
  */
 export const StatDescribeSchema: GenMessage<StatDescribe> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 18);
+  messageDesc(file_spark_connect_relations, 19);
 
 /**
  * @generated from message spark.connect.NAFill
@@ -876,7 +911,7 @@ export type NAFill = Message<"spark.connect.NAFill"> & {
  * Use `create(NAFillSchema)` to create a new message.
  */
 export const NAFillSchema: GenMessage<NAFill> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 19);
+  messageDesc(file_spark_connect_relations, 20);
 
 /**
  * @generated from message spark.connect.NADrop
@@ -903,7 +938,7 @@ export type NADrop = Message<"spark.connect.NADrop"> & {
  * Use `create(NADropSchema)` to create a new message.
  */
 export const NADropSchema: GenMessage<NADrop> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 20);
+  messageDesc(file_spark_connect_relations, 21);
 
 /**
  * @generated from message spark.connect.ToDF
@@ -925,7 +960,7 @@ export type ToDF = Message<"spark.connect.ToDF"> & {
  * Use `create(ToDFSchema)` to create a new message.
  */
 export const ToDFSchema: GenMessage<ToDF> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 21);
+  messageDesc(file_spark_connect_relations, 22);
 
 /**
  * @generated from message spark.connect.WithColumnsRenamed
@@ -947,7 +982,7 @@ export type WithColumnsRenamed = Message<"spark.connect.WithColumnsRenamed"> & {
  * Use `create(WithColumnsRenamedSchema)` to create a new message.
  */
 export const WithColumnsRenamedSchema: GenMessage<WithColumnsRenamed> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 22);
+  messageDesc(file_spark_connect_relations, 23);
 
 /**
  * @generated from message spark.connect.WithColumnsRenamed.Rename
@@ -969,7 +1004,7 @@ export type WithColumnsRenamed_Rename = Message<"spark.connect.WithColumnsRename
  * Use `create(WithColumnsRenamed_RenameSchema)` to create a new message.
  */
 export const WithColumnsRenamed_RenameSchema: GenMessage<WithColumnsRenamed_Rename> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 22, 0);
+  messageDesc(file_spark_connect_relations, 23, 0);
 
 /**
  * @generated from message spark.connect.WithColumns
@@ -991,5 +1026,5 @@ export type WithColumns = Message<"spark.connect.WithColumns"> & {
  * Use `create(WithColumnsSchema)` to create a new message.
  */
 export const WithColumnsSchema: GenMessage<WithColumns> = /*@__PURE__*/
-  messageDesc(file_spark_connect_relations, 23);
+  messageDesc(file_spark_connect_relations, 24);
 

@@ -1,0 +1,60 @@
+/**
+ * `MemoryStream`: rows a program (usually a test) adds while a query runs, like Spark's
+ * `MemoryStream`. The offset is the number of rows added; batches replay exactly while the
+ * process lives (the rows are not persisted).
+ */
+import { randomUUID } from "node:crypto";
+import { IllegalArgumentError } from "../../errors.js";
+import { LocalRelationNode, StreamSourceNode } from "../../plan/nodes/index.js";
+import { parseSchemaDDL, type StructType } from "../../plan/types.js";
+import { DataFrame } from "../../api/dataframe.js";
+import type { Session } from "../../session/session.js";
+import type { JsonValue, SourceContext, StreamSource } from "../contracts.js";
+
+const STREAMS = new Map<string, MemoryStream>();
+
+/**
+ * An in-memory stream for tests and examples.
+ * @example
+ * const input = new MemoryStream(spark, "k STRING, v INT");
+ * const q = await input.toDF().groupBy("k").count().writeStream.outputMode("complete").format("memory").queryName("c").start();
+ * input.addData([{ k: "a", v: 1 }]); await q.processAllAvailable();
+ */
+export class MemoryStream {
+  readonly id = randomUUID();
+  readonly schema: StructType;
+  private readonly rows: Readonly<Record<string, unknown>>[] = [];
+
+  constructor(private readonly session: Session, schema: string | StructType) {
+    this.schema = typeof schema === "string" ? parseSchemaDDL(schema) : schema;
+    STREAMS.set(this.id, this);
+  }
+  /** Appends rows (objects by column name); returns the offset after them. */
+  addData(rows: readonly Readonly<Record<string, unknown>>[]): number {
+    if (!Array.isArray(rows)) throw new IllegalArgumentError("MemoryStream.addData(rows): give an array of row objects.");
+    for (const r of rows) this.rows.push(Object.freeze({ ...r }));
+    return this.rows.length;
+  }
+  /** The streaming DataFrame over this stream. */
+  toDF(): DataFrame { return new DataFrame(this.session, StreamSourceNode.create("memory", { id: this.id }, [], this.schema)); }
+  /** @internal */ get size(): number { return this.rows.length; }
+  /** @internal */ slice(start: number, end: number): Readonly<Record<string, unknown>>[] { return this.rows.slice(start, end); }
+}
+
+/** The source side of a MemoryStream, for the engine. */
+export function createMemorySource(_ctx: SourceContext, node: { options: Readonly<Record<string, string>> }): StreamSource {
+  const stream = STREAMS.get(node.options["id"] ?? "");
+  if (!stream) throw new IllegalArgumentError("readStream.format(\"memory\") reads a MemoryStream: create one with new MemoryStream(spark, schema) and use its toDF().", "UNKNOWN_MEMORY_STREAM");
+  let fixedEnd: number | null = null;
+  return {
+    description: `MemoryStream[${stream.schema.fields.map((f) => f.name).join(",")}]`,
+    schema: stream.schema,
+    async initialOffset() { return 0; },
+    async latestOffset(start: JsonValue) { const end = fixedEnd ?? stream.size; return end > Number(start) ? end : null; },
+    async prepareForTriggerAvailableNow() { fixedEnd = stream.size; },
+    async getBatch(start: JsonValue, end: JsonValue) { return LocalRelationNode.create(stream.slice(Number(start), Number(end)), stream.schema); },
+    async commit() { /* rows stay for replays within the process */ },
+    async metrics() { return {}; },
+    async stop() { /* nothing held */ },
+  };
+}
