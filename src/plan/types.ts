@@ -60,13 +60,16 @@ export function typeToDDL(t: DataType): string {
   }
 }
 
-function quoteDDLName(name: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : "`" + name.replace(/`/g, "``") + "`";
+function quoteDDLName(name: string, always = false): string {
+  return !always && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : "`" + name.replace(/`/g, "``") + "`";
 }
 
-/** The DDL string of a schema: `name STRING, age INT`. */
-export function schemaToDDL(s: StructType): string {
-  return s.fields.map((f) => `${quoteDDLName(f.name)} ${typeToDDL(f.type)}${f.nullable ? "" : " NOT NULL"}`).join(", ");
+/**
+ * The DDL string of a schema: `name STRING, age INT`.
+ * @param quoteAll backtick every name, for a parser where plain words such as `user` are reserved (Spark's).
+ */
+export function schemaToDDL(s: StructType, quoteAll = false): string {
+  return s.fields.map((f) => `${quoteDDLName(f.name, quoteAll)} ${typeToDDL(f.type)}${f.nullable ? "" : " NOT NULL"}`).join(", ");
 }
 
 /** Spark's `printSchema` tree. */

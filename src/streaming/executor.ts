@@ -23,7 +23,7 @@ import type { PlanNode } from "../plan/visitor.js";
 import type { JsonValue, StreamSink, StreamSource } from "./contracts.js";
 import { sinkFactory, sourceFactory } from "./formats.js";
 import { Checkpoint, type OffsetEntry } from "./checkpoint.js";
-import { planStreamingQuery, type QueryShape } from "./query-planner.js";
+import { lateRowCondition, planStreamingQuery, type QueryShape } from "./query-planner.js";
 import { createStatefulOperator, type StatefulOperator, type StateStepResult } from "./state.js";
 import { faultPoint } from "./fault-points.js";
 import { EngineStreamingQuery } from "./engine-query.js";
@@ -250,7 +250,7 @@ class MicroBatchExecution implements StreamingQuery {
       const substitute = (p: PlanNode) => transformPlan(p, (n) => {
         if (n.kind === "StreamSourceNode") return leafOf(n);
         if (n.kind !== "WatermarkNode" || !wmInput) return undefined;
-        return this.stateful && wm > 0 ? FilterNode.create(wmInput, BinaryExpr.create(">", ColumnExpr.create(n.column), LiteralExpr.create(new Date(wm)))) : wmInput;
+        return this.stateful && wm > 0 ? FilterNode.create(wmInput, UnaryExpr.create("NOT", lateRowCondition(this.shape.stateful, n, wm))) : wmInput;
       });
       let stats: { max: number | null; min: number | null; avg: number | null; late: number } = { max: null, min: null, avg: null, late: 0 };
       if (wmNode && wmInput) stats = await this.eventTimeStats(wmInput, wmNode, this.stateful ? wm : 0);
@@ -305,7 +305,7 @@ class MicroBatchExecution implements StreamingQuery {
   /** max/min/avg of the event time over the batch, and how many rows the watermark `wm` drops (0: none). */
   private async eventTimeStats(input: PlanNode, wm: WatermarkNode, wmMs: number): Promise<{ max: number | null; min: number | null; avg: number | null; late: number }> {
     const t = ColumnExpr.create(wm.column);
-    const lateCond: Expr = wmMs > 0 ? BinaryExpr.create("<=", t, LiteralExpr.create(new Date(wmMs))) : LiteralExpr.create(false);
+    const lateCond: Expr = lateRowCondition(this.shape.stateful, wm, wmMs);
     const [r] = await new DataFrame(this.session, {
       kind: "AggregateNode", child: input, groupBy: [], aggs: [
         AliasExpr.create(FunctionExpr.create("max", [t]), "mx"), AliasExpr.create(FunctionExpr.create("min", [t]), "mn"),

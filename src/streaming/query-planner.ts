@@ -5,7 +5,8 @@
  * `start()`, with Spark's wording and what to do instead.
  */
 import { AnalysisError } from "../errors.js";
-import { exprSome, type Expr } from "../plan/expr/index.js";
+import { BinaryExpr, ColumnExpr, LiteralExpr, SqlExpr, exprSome, type Expr } from "../plan/expr/index.js";
+import { parseDurationMs } from "../plan/interval.js";
 import { functionKind } from "../plan/functions.js";
 import { isStreamingPlan, nodeChildren, planSome, type PlanNode } from "../plan/visitor.js";
 import type { AggregateNode, DeduplicateNode, DistinctNode, StreamSourceNode, WatermarkNode } from "../plan/nodes/index.js";
@@ -128,4 +129,27 @@ export function eventTimeKey(agg: AggregateNode, wm: WatermarkNode): { index: nu
     if (isWm(k)) return { index: i, isWindow: false };
   }
   return null;
+}
+
+/**
+ * The rows that the watermark `wmMs` makes late for a stateful operator, decided as Spark does: for
+ * an aggregation keyed by `window(ts, size, slide, start)` a row is late when every window that
+ * contains it has ended at or before the watermark (a row of a window still open is aggregated
+ * even when its own time is behind the watermark); otherwise when its event time is at or before
+ * the watermark. (Pairs of a sliding window that already closed are dropped by the aggregation.)
+ */
+export function lateRowCondition(op: StatefulOp | null, wm: WatermarkNode, wmMs: number): Expr {
+  if (!(wmMs > 0)) return LiteralExpr.create(false);
+  const un = (e: Expr): Expr => (e.kind === "AliasExpr" ? un(e.child) : e);
+  const key = op?.kind === "aggregate" ? eventTimeKey(op.node, wm) : null;
+  const k = key?.isWindow && op?.kind === "aggregate" ? un(op.node.groupBy[key.index]) : null;
+  if (k && k.kind === "FunctionExpr" && k.name === "window") {
+    const lit = (i: number): string => { const a = k.args[i]; return a.kind === "LiteralExpr" ? String(a.value) : "0 seconds"; };
+    const size = parseDurationMs(lit(1), "window duration");
+    const slide = parseDurationMs(lit(2), "window slide duration");
+    const start = parseDurationMs(lit(3), "window start time");
+    const ms = `epoch_ms(CAST(\`${wm.column.replace(/`/g, "``")}\` AS TIMESTAMPTZ))`;
+    return SqlExpr.create(`(floor((${ms} - ${start}) / ${slide}) * ${slide} + ${start} + ${size}) <= ${wmMs}`);
+  }
+  return BinaryExpr.create("<=", ColumnExpr.create(wm.column), LiteralExpr.create(new Date(wmMs)));
 }

@@ -192,7 +192,12 @@ class StreamingAggregation extends StateBase implements StatefulOperator {
     await this.fixSchema(partial);
     const stateCols = [...this.keys.map((_, i) => this.keyCol(i)), ...this.partials.map((p) => p.name)];
     const before = WithColumnsNode.create(this.stateBefore(batchId), [{ name: UPD, expr: LiteralExpr.create(0) }]);
-    const batch = WithColumnsNode.create(partial, [{ name: UPD, expr: LiteralExpr.create(1) }]);
+    // Windows the watermark already closed take no more rows (the pairs of a sliding window that
+    // closed, as Spark drops them): their results were emitted and their state evicted.
+    const open = this.evict?.isWindow && this.evict.index !== this.sessionKey && watermarkMs > 0
+      ? FilterNode.create(partial, BinaryExpr.create(">", FieldExpr.create(col(this.keyCol(this.evict.index)), "end"), LiteralExpr.create(new Date(watermarkMs))))
+      : partial;
+    const batch = WithColumnsNode.create(open, [{ name: UPD, expr: LiteralExpr.create(1) }]);
     const union = SetOpNode.create(before, batch, "union", true, true, false);
     const merges = [...this.partials.map((p) => AliasExpr.create(FunctionExpr.create(p.merge, [col(p.name)]), p.name)), AliasExpr.create(FunctionExpr.create("max", [col(UPD)]), UPD)];
     const merged = this.df(this.sessionKey >= 0 ? this.mergeSessions(union, merges) : AggregateNode.create(union, this.keys.map((_, i) => col(this.keyCol(i))), merges)).cache();

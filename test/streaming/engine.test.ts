@@ -11,7 +11,6 @@ import { F, MemoryStream, type StreamingQuery, type StreamingQueryProgress } fro
 import { conformance, assertRows, type Row, type Spark, type DataFrame } from "../conformance/harness.js";
 
 const t = (hms: string) => new Date(`2024-01-01T${hms}Z`);
-const S = { feature: "streaming.inProcess" } as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function view(spark: Spark, name: string): Promise<Row[]> { return spark.sql(`SELECT * FROM ${name}`).collect(); }
@@ -21,7 +20,7 @@ conformance("streaming engine", (ctx) => {
   const start = async (p: Promise<StreamingQuery>) => { const q = await p; runs.push(q); return q; };
   const stopAll = async () => { for (const q of runs.splice(0)) await q.stop(); };
 
-  ctx.it("complete mode: the whole aggregate after every batch (sum, count, avg)", S, async () => {
+  ctx.it("complete mode: the whole aggregate after every batch (sum, count, avg)", async () => {
     const input = new MemoryStream(ctx.spark, "k STRING, v INT");
     const q = await start(input.toDF().groupBy("k").agg(F.sum("v").alias("s"), F.count("*").alias("n"), F.avg("v").alias("a"), F.max("v").alias("mx"))
       .writeStream.outputMode("complete").format("memory").queryName("agg_complete").start());
@@ -36,7 +35,7 @@ conformance("streaming engine", (ctx) => {
     await stopAll();
   });
 
-  ctx.it("update mode: only the groups a batch changed (foreachBatch sees each batch)", S, async () => {
+  ctx.it("update mode: only the groups a batch changed (foreachBatch sees each batch)", { feature: "streaming.foreachBatch" }, async () => {
     const input = new MemoryStream(ctx.spark, "k STRING, v INT");
     const batches: Row[][] = [];
     const q = await start(input.toDF().groupBy("k").agg(F.sum("v").alias("s")).writeStream.outputMode("update")
@@ -52,7 +51,9 @@ conformance("streaming engine", (ctx) => {
     await stopAll();
   });
 
-  ctx.it("append mode with a watermark: closed windows are emitted once, late rows are dropped and counted", S, async () => {
+  ctx.it("append mode with a watermark: closed windows are emitted once, late rows are dropped and counted", async () => {
+    // Spark's rule: a row is late when the window it falls in has ended at or before the watermark;
+    // a row behind the watermark whose window is still open is aggregated.
     const input = new MemoryStream(ctx.spark, "user STRING, amount DOUBLE, ts TIMESTAMP");
     const q = await start(input.toDF().withWatermark("ts", "10 seconds").groupBy(F.window("ts", "1 minute"), "user").agg(F.sum("amount").alias("total"))
       .writeStream.outputMode("append").format("memory").queryName("win_append").start());
@@ -60,20 +61,23 @@ conformance("streaming engine", (ctx) => {
     await q.processAllAvailable();
     // Watermark now 00:00:40: the window [00:00, 00:01) is still open.
     assert.deepEqual(await view(ctx.spark, "win_append"), []);
-    // 00:00:30 is at or before the watermark 00:00:40: late, dropped.
+    // 00:00:30 is behind the watermark 00:00:40, but its window ends at 00:01:00: aggregated.
     input.addData([{ user: "u1", amount: 8, ts: t("00:01:15") }, { user: "u2", amount: 16, ts: t("00:00:30") }]);
     await q.processAllAvailable();
+    // Watermark now 00:01:05: [00:00, 00:01) closed and emitted once; a row for it is late, dropped and counted.
+    input.addData([{ user: "u2", amount: 32, ts: t("00:00:45") }]);
+    await q.processAllAvailable();
     const rows = (await view(ctx.spark, "win_append")).map((r) => ({ start: (r["window"] as { start: Date }).start, user: r["user"], total: r["total"] }));
-    assertRows(rows, [{ start: t("00:00:00"), user: "u1", total: 3 }, { start: t("00:00:00"), user: "u2", total: 4 }], { sortBy: ["user"] });
+    assertRows(rows, [{ start: t("00:00:00"), user: "u1", total: 3 }, { start: t("00:00:00"), user: "u2", total: 20 }], { sortBy: ["user"] });
     const progress = q.recentProgress;
-    assert.equal(progress.reduce((a, p) => a + p.stateOperators[0].numRowsDroppedByWatermark, 0), 1);
+    assert.equal(progress.reduce((a, p) => a + (p.stateOperators[0]?.numRowsDroppedByWatermark ?? 0), 0), 1);
     assert.equal(q.lastProgress?.eventTime["watermark"], "2024-01-01T00:01:05.000Z");
     // Only the window [00:01, 00:02) of u1 is left in state.
     assert.equal(q.lastProgress?.stateOperators[0].numRowsTotal, 1);
     await stopAll();
   });
 
-  ctx.it("sliding windows on a stream: each row counts in every window containing it", S, async () => {
+  ctx.it("sliding windows on a stream: each row counts in every window containing it", async () => {
     const input = new MemoryStream(ctx.spark, "ts TIMESTAMP");
     const q = await start(input.toDF().groupBy(F.window("ts", "1 minute", "30 seconds")).count()
       .writeStream.outputMode("complete").format("memory").queryName("sliding").start());
@@ -84,7 +88,7 @@ conformance("streaming engine", (ctx) => {
     await stopAll();
   });
 
-  ctx.it("dropDuplicates keeps the first row of each key across batches", S, async () => {
+  ctx.it("dropDuplicates keeps the first row of each key across batches", async () => {
     const input = new MemoryStream(ctx.spark, "id INT, ts TIMESTAMP, note STRING");
     const q = await start(input.toDF().withWatermark("ts", "1 minute").dropDuplicates(["id", "ts"])
       .writeStream.format("memory").queryName("dedup").start());
@@ -102,7 +106,7 @@ conformance("streaming engine", (ctx) => {
     await stopAll();
   });
 
-  ctx.it("stream-static joins: inner, left outer and left semi with the stream on the left", S, async () => {
+  ctx.it("stream-static joins: inner, left outer and left semi with the stream on the left", async () => {
     const users = ctx.spark.createDataFrame([{ user: "u1", country: "FR" }, { user: "u2", country: "DE" }], "user STRING, country STRING");
     const input = new MemoryStream(ctx.spark, "user STRING, amount INT");
     const events = input.toDF();
@@ -119,7 +123,7 @@ conformance("streaming engine", (ctx) => {
     await stopAll();
   });
 
-  ctx.it("stateless operations (select, filter, withColumn, from_json) and malformed JSON counted", S, async () => {
+  ctx.it("stateless operations (select, filter, withColumn, from_json) and malformed JSON counted", async () => {
     const input = new MemoryStream(ctx.spark, "value STRING");
     const q = await start(input.toDF().select(F.from_json(F.col("value"), "user STRING, amount DOUBLE").alias("e")).select("e.*")
       .filter(F.col("amount").gt(1).or(F.col("amount").isNull())).withColumn("double", F.col("amount").multiply(2))
@@ -127,11 +131,12 @@ conformance("streaming engine", (ctx) => {
     input.addData([{ value: "{\"user\":\"a\",\"amount\":1}" }, { value: "{\"user\":\"b\",\"amount\":3}" }, { value: "oops" }]);
     await q.processAllAvailable();
     assertRows(await view(ctx.spark, "stateless"), [{ user: "b", amount: 3, double: 6 }, { user: null, amount: null, double: null }], { sortBy: ["user"] });
-    assert.equal(q.lastProgress?.numMalformedJsonRows, 1);
+    if (!ctx.unsupported("streaming.malformedJsonCount")) assert.equal(q.lastProgress?.numMalformedJsonRows, 1);
     await stopAll();
   });
 
-  ctx.it("queries micro-batches cannot run fail at start() with Spark's reasons", S, async () => {
+  ctx.it("queries micro-batches cannot run fail at start() with Spark's reasons",
+    { only: { backends: ["duckdb"], reason: "the rules of Quarry's micro-batch engine; Spark applies its own (it runs stream-stream joins and more)" } }, async () => {
     const input = new MemoryStream(ctx.spark, "k STRING, v INT, ts TIMESTAMP");
     const df = input.toDF();
     // The cases read a MemoryStream: where one cannot run at all, that is the answer.
@@ -139,7 +144,7 @@ conformance("streaming engine", (ctx) => {
     const dir = ctx.tempDir();
     const cases: [() => Promise<unknown>, RegExp][] = [
       [() => df.orderBy("v").writeStream.format("memory").queryName("x1").start(), /Sorting is not supported on streaming DataFrames/],
-      [() => df.groupBy("k").count().writeStream.outputMode("append").format("memory").queryName("x2").start(), /Append output mode not supported when there are streaming aggregations .* without watermark/],
+      [() => df.groupBy("k").count().writeStream.outputMode("append").format("memory").queryName("x2").start(), /Append output mode not supported when there are streaming aggregations .* without watermark|append\. This output mode is not supported for streaming aggregations without watermark/],
       [() => df.writeStream.outputMode("complete").format("memory").queryName("x3").start(), /Complete output mode not supported when there are no streaming aggregations/],
       [() => df.limit(3).writeStream.format("memory").queryName("x4").start(), /Limits are not supported/],
       [() => df.join(df, "k").writeStream.format("memory").queryName("x5").start(), /Stream-stream joins are not supported/],
@@ -210,7 +215,7 @@ conformance("streaming engine", (ctx) => {
     }
   });
 
-  ctx.it("CSV sink with header option; rows of each batch appended", S, async () => {
+  ctx.it("CSV sink with header option; rows of each batch appended", async () => {
     const dir = ctx.tempDir();
     const input = new MemoryStream(ctx.spark, "k STRING, v INT");
     const q = await start(input.toDF().writeStream.format("csv").option("header", true).option("checkpointLocation", path.join(dir, "chk")).start(path.join(dir, "out")));
@@ -220,26 +225,27 @@ conformance("streaming engine", (ctx) => {
     await q.processAllAvailable();
     await q.stop();
     assertRows(await ctx.spark.read.option("header", true).schema("k STRING, v INT").csv(path.join(dir, "out")).collect(), [{ k: "a", v: 1 }, { k: "b", v: 2 }]);
-    assert.deepEqual(fs.readdirSync(path.join(dir, "out", "_spark_metadata")).sort(), ["0", "1"]);
+    assert.deepEqual(fs.readdirSync(path.join(dir, "out", "_spark_metadata")).filter((f) => !f.startsWith(".")).sort(), ["0", "1"]);
   });
 
-  ctx.it("checkpoints: one run at a time, and a changed aggregation is refused on restart", S, async () => {
+  ctx.it("checkpoints: one run at a time, and a changed aggregation is refused on restart", async () => {
     const dir = ctx.tempDir();
     const input = new MemoryStream(ctx.spark, "k STRING, j STRING, v INT");
     const chk = path.join(dir, "chk");
     const q = await start(input.toDF().groupBy("k").agg(F.sum("v").alias("s")).writeStream.outputMode("complete").format("memory").queryName("c1").option("checkpointLocation", chk).start());
-    await assert.rejects(() => input.toDF().groupBy("k").agg(F.sum("v").alias("s")).writeStream.outputMode("complete").format("memory").queryName("c2").option("checkpointLocation", chk).start(), /CONCURRENT_QUERY/);
+    const checksAtStart = !ctx.unsupported("streaming.checkpointChecksAtStart");
+    if (checksAtStart) await assert.rejects(() => input.toDF().groupBy("k").agg(F.sum("v").alias("s")).writeStream.outputMode("complete").format("memory").queryName("c2").option("checkpointLocation", chk).start(), /CONCURRENT_QUERY/);
     input.addData([{ k: "a", j: "x", v: 1 }]);
     await q.processAllAvailable();
     await q.stop();
-    await assert.rejects(() => input.toDF().groupBy("k", "j").agg(F.sum("v").alias("s")).writeStream.outputMode("complete").format("memory").queryName("c3").option("checkpointLocation", chk).start(),
+    if (checksAtStart) await assert.rejects(() => input.toDF().groupBy("k", "j").agg(F.sum("v").alias("s")).writeStream.outputMode("complete").format("memory").queryName("c3").option("checkpointLocation", chk).start(),
       /STATE_INCOMPATIBLE.*groupingKeys .*\["k"\] to \["k","j"\]/);
     const again = await start(input.toDF().groupBy("k").agg(F.sum("v").alias("s")).writeStream.outputMode("complete").format("memory").queryName("c4").option("checkpointLocation", chk).start());
     assert.equal(again.id, q.id);
     await stopAll();
   });
 
-  ctx.it("a failing batch stops the query: exception names the batch, awaitTermination rejects, listeners hear it", S, async () => {
+  ctx.it("a failing batch stops the query: exception names the batch, awaitTermination rejects, listeners hear it", { feature: "streaming.foreachBatch" }, async () => {
     const events: string[] = [];
     const listener = {
       onQueryStarted: () => events.push("started"),
@@ -264,7 +270,7 @@ conformance("streaming engine", (ctx) => {
     runs.splice(0);
   });
 
-  ctx.it("processingTime trigger: no batch without new data; progress has Spark's fields", S, async () => {
+  ctx.it("processingTime trigger: no batch without new data; progress has Spark's fields", async () => {
     const input = new MemoryStream(ctx.spark, "v INT");
     const q = await start(input.toDF().writeStream.format("memory").queryName("pt").trigger({ processingTime: "100 milliseconds" }).start());
     input.addData([{ v: 1 }, { v: 2 }]);
@@ -275,7 +281,8 @@ conformance("streaming engine", (ctx) => {
     const p = q.lastProgress!;
     assert.equal(p.numInputRows, 2);
     assert.equal(p.sink.numOutputRows, 2);
-    assert.equal(p.sources[0].endOffset, 2);
+    // The offset's form is the source's own (a row count here; Spark's file source: {"logOffset": n}).
+    assert.notEqual(p.sources[0].endOffset, null);
     for (const k of ["triggerExecution", "latestOffset", "getBatch", "queryPlanning", "walCommit", "addBatch", "commitOffsets"] as const) assert.equal(typeof p.durationMs[k], "number");
     assert.equal(q.status.isTriggerActive, false);
     assert.ok(ctx.spark.streams.active.includes(q));
@@ -297,7 +304,7 @@ conformance("streaming engine", (ctx) => {
     });
   });
 
-  ctx.it("console sink prints each batch under a Batch: N header", S, async () => {
+  ctx.it("console sink prints each batch under a Batch: N header", async () => {
     const input = new MemoryStream(ctx.spark, "k STRING");
     const out: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
@@ -310,6 +317,8 @@ conformance("streaming engine", (ctx) => {
     } finally {
       process.stdout.write = write;
     }
+    // Spark prints on the server: the query ran and stopped, which is all this process can see.
+    if (ctx.unsupported("streaming.console")) return;
     assert.match(out.join(""), /Batch: 0\n-+\n\+-----\+\n\| {4}k\|\n\+-----\+\n\|hello\|/);
   });
 });
@@ -327,7 +336,7 @@ conformance("streaming DataFrames in batch actions", (ctx) => {
 });
 
 conformance("streaming session windows", (ctx) => {
-  ctx.it("session windows merge across batches and are emitted once the watermark passes their end", { feature: "streaming.inProcess" }, async () => {
+  ctx.it("session windows merge across batches and are emitted once the watermark passes their end", async () => {
     const input = new MemoryStream(ctx.spark, "user STRING, ts TIMESTAMP");
     const q = await input.toDF().withWatermark("ts", "10 seconds").groupBy(F.session_window("ts", "5 seconds"), "user").count()
       .writeStream.outputMode("append").format("memory").queryName("sessions").start();
@@ -353,7 +362,8 @@ conformance("streaming session windows", (ctx) => {
 });
 
 conformance("streaming file sink manifest", (ctx) => {
-  ctx.it("the manifest is compacted every 10 batches and still lists every committed file", { feature: "streaming.inProcess" }, async () => {
+  ctx.it("the manifest is compacted every 10 batches and still lists every committed file",
+    { only: { backends: ["duckdb"], reason: "the manifest layout of Quarry's file sink; Spark compacts its own way" } }, async () => {
     const dir = ctx.tempDir();
     const input = new MemoryStream(ctx.spark, "i INT");
     const q = await input.toDF().writeStream.format("parquet").option("checkpointLocation", path.join(dir, "chk")).start(path.join(dir, "out"));
@@ -365,13 +375,13 @@ conformance("streaming file sink manifest", (ctx) => {
     } finally {
       await q.stop();
     }
-    assert.deepEqual(fs.readdirSync(path.join(dir, "out", "_spark_metadata")).sort(), ["10", "11", "9.compact"]);
+    assert.deepEqual(fs.readdirSync(path.join(dir, "out", "_spark_metadata")).filter((f) => !f.startsWith(".")).sort(), ["10", "11", "9.compact"]);
     assertRows(await ctx.spark.read.parquet(path.join(dir, "out")).collect(), Array.from({ length: 12 }, (_, i) => ({ i })));
   });
 });
 
 conformance("streaming unions", (ctx) => {
-  ctx.it("a union of two streams reads both, each from its own offsets", { feature: "streaming.inProcess" }, async () => {
+  ctx.it("a union of two streams reads both, each from its own offsets", async () => {
     const a = new MemoryStream(ctx.spark, "k STRING, v INT");
     const b = new MemoryStream(ctx.spark, "v INT, k STRING");
     const q = await a.toDF().unionByName(b.toDF()).groupBy("k").agg(F.sum("v").alias("s"))

@@ -202,7 +202,7 @@ export class SparkConnectCompiler {
       value: {
         readType: {
           case: "dataSource",
-          value: { format: n.format, ...(n.schema ? { schema: schemaToDDL(n.schema) } : {}), options: { ...n.options }, paths: [...n.paths] },
+          value: { format: n.format, ...(n.schema ? { schema: schemaToDDL(n.schema, true) } : {}), options: { ...n.options }, paths: [...n.paths] },
         },
       },
     }),
@@ -210,7 +210,7 @@ export class SparkConnectCompiler {
     LocalRelationNode: (n) => rel({
       case: "localRelation",
       // The Arrow stream carries names, types and nullability; an empty frame sends only its schema.
-      value: n.rows.length ? { data: encodeRows(n.rows, n.schema) } : { schema: schemaToDDL(n.schema) },
+      value: n.rows.length ? { data: encodeRows(n.rows, n.schema) } : { schema: schemaToDDL(n.schema, true) },
     }),
     SqlNode: (n) => rel({ case: "sql", value: { query: n.query } }),
     TableNode: (n) => rel({ case: "read", value: { readType: { case: "namedTable", value: { unparsedIdentifier: n.name } } } }),
@@ -299,7 +299,7 @@ export class SparkConnectCompiler {
         case: "read",
         value: {
           isStreaming: true,
-          readType: { case: "dataSource", value: { format: n.format, ...(withSchema ? { schema: schemaToDDL(n.schema!) } : {}), options: { ...n.options }, paths: [...n.paths] } },
+          readType: { case: "dataSource", value: { format: n.format, ...(withSchema ? { schema: schemaToDDL(n.schema!, true) } : {}), options: { ...n.options }, paths: [...n.paths] } },
         },
       });
     },

@@ -4,6 +4,9 @@
  * process lives (the rows are not persisted).
  */
 import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { IllegalArgumentError } from "../../errors.js";
 import { LocalRelationNode, StreamSourceNode } from "../../plan/nodes/index.js";
 import { parseSchemaDDL, type StructType } from "../../plan/types.js";
@@ -25,18 +28,37 @@ export class MemoryStream {
   readonly schema: StructType;
   private readonly rows: Readonly<Record<string, unknown>>[] = [];
 
+  /**
+   * On an engine that runs streams itself (Spark), the rows go to newline-delimited JSON files in
+   * this directory, one per `addData`, and the stream is a file stream over it: the server must
+   * see the same local file system (a local Spark server does).
+   */
+  private readonly fileDir: string | null;
+  private files = 0;
+
   constructor(private readonly session: Session, schema: string | StructType) {
     this.schema = typeof schema === "string" ? parseSchemaDDL(schema) : schema;
     STREAMS.set(this.id, this);
+    this.fileDir = session.backend.startStream ? fs.mkdtempSync(path.join(os.tmpdir(), "quarry-memory-stream-")) : null;
   }
   /** Appends rows (objects by column name); returns the offset after them. */
   addData(rows: readonly Readonly<Record<string, unknown>>[]): number {
     if (!Array.isArray(rows)) throw new IllegalArgumentError("MemoryStream.addData(rows): give an array of row objects.");
     for (const r of rows) this.rows.push(Object.freeze({ ...r }));
+    if (this.fileDir && rows.length > 0) {
+      // Written under a hidden name, then renamed: the file source never sees half a file.
+      const name = `part-${String(this.files++).padStart(6, "0")}.json`;
+      const tmp = path.join(this.fileDir, `.${name}`);
+      fs.writeFileSync(tmp, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+      fs.renameSync(tmp, path.join(this.fileDir, name));
+    }
     return this.rows.length;
   }
   /** The streaming DataFrame over this stream. */
-  toDF(): DataFrame { return new DataFrame(this.session, StreamSourceNode.create("memory", { id: this.id }, [], this.schema)); }
+  toDF(): DataFrame {
+    if (this.fileDir) return new DataFrame(this.session, StreamSourceNode.create("json", {}, [this.fileDir], this.schema));
+    return new DataFrame(this.session, StreamSourceNode.create("memory", { id: this.id }, [], this.schema));
+  }
   /** @internal */ get size(): number { return this.rows.length; }
   /** @internal */ slice(start: number, end: number): Readonly<Record<string, unknown>>[] { return this.rows.slice(start, end); }
 }
