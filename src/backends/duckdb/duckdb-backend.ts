@@ -23,6 +23,8 @@ import { commitStaging, copyOptions, expandPaths, pathExists, readSource, stagin
 import { WarehouseCatalog, tableName, type CatalogEntry } from "./duckdb-catalog.js";
 import { wrapDuckError } from "./duckdb-errors.js";
 import { backticksToDoubleQuotes } from "./duckdb-dialect.js";
+import { dropKafkaTable, kafkaEmptySource, loadKafkaTable } from "./duckdb-kafka.js";
+import { writeKafka } from "../../connectors/kafka/kafka-batch.js";
 
 const SESSION_KEYS: Record<string, string> = { "spark.sql.session.timezone": "TimeZone" };
 
@@ -64,6 +66,9 @@ export class DuckDBBackend implements Backend {
   private catalog: WarehouseCatalog;
   private cacheCounter = 0;
   private syncedCatalog = "";
+  /** Tables holding the records of Kafka reads of the running action (dropped when it ends). */
+  private kafkaTables: string[] = [];
+  private kafkaCounter = 0;
 
   private constructor(private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection, options: BackendOptions) {
     this.catalog = new WarehouseCatalog(path.resolve(options.config.get("quarry.warehouse") ?? options.config.get("spark.sql.warehouse.dir") ?? "spark-warehouse"));
@@ -93,7 +98,7 @@ export class DuckDBBackend implements Backend {
 
   // ------------------------------------------------------------------ compile environment
 
-  private env(tolerantCsv = false): CompileEnv {
+  private env(tolerantCsv = false, schemaOnly = false): CompileEnv {
     return {
       tolerantCsv,
       describe: (sql, key) => this.describe(sql, key),
@@ -103,6 +108,12 @@ export class DuckDBBackend implements Backend {
       knownTableNames: () => [...[...this.views.values()].map((v) => v.name), ...this.safeCatalogList().map((e) => e.name)],
       cached: (plan) => this.caches.get(plan),
       readSource: async (node, tolerant) => {
+        if (node.format === "kafka") {
+          if (schemaOnly) return kafkaEmptySource(node);
+          const table = `__quarry_kafka_${++this.kafkaCounter}`;
+          this.kafkaTables.push(table);
+          return loadKafkaTable(this.conn, node, table);
+        }
         let m = this.readCache.get(node);
         if (!m) { m = new Map(); this.readCache.set(node, m); }
         const hit = m.get(tolerant);
@@ -211,7 +222,14 @@ export class DuckDBBackend implements Backend {
 
   // ------------------------------------------------------------------ running
 
-  private compiler(tolerant = false): DuckDBCompiler { return new DuckDBCompiler(this.env(tolerant)); }
+  private compiler(tolerant = false, schemaOnly = false): DuckDBCompiler { return new DuckDBCompiler(this.env(tolerant, schemaOnly)); }
+
+  /** Drops the tables of the Kafka reads the last action made. */
+  private async dropKafkaTables(): Promise<void> {
+    const tables = this.kafkaTables;
+    this.kafkaTables = [];
+    for (const t of tables) await dropKafkaTable(this.conn, t).catch(() => undefined);
+  }
 
   /** Compiles and runs; retries a PERMISSIVE CSV read tolerantly when DuckDB's typed scan hits a malformed field. */
   private async withQuery<T>(plan: PlanNode, what: string, f: (sql: string, attrs: readonly Attr[]) => Promise<T>, opts: { allowDuplicateNames?: boolean; wrap?: (sql: string) => string } = {}): Promise<T> {
@@ -234,6 +252,8 @@ export class DuckDBBackend implements Backend {
         const permissive = planSome(plan, (n) => n.kind === "ReadNode" && n.format === "csv" && ((n.options["mode"] ?? "PERMISSIVE").toUpperCase() === "PERMISSIVE"));
         if (permissive && /CSV Error|Could not convert/.test(msg)) return attempt(true);
         throw e;
+      } finally {
+        await this.dropKafkaTables();
       }
     });
   }
@@ -241,7 +261,7 @@ export class DuckDBBackend implements Backend {
   async schema(plan: PlanNode): Promise<StructType> {
     return this.lock.run(async () => {
       await this.syncCatalogViews(plan);
-      const { sql, attrs } = await this.compiler().query(plan, { allowDuplicateNames: true });
+      const { sql, attrs } = await this.compiler(false, true).query(plan, { allowDuplicateNames: true });
       const cols = await this.describe(sql);
       return structType(cols.map((c, i) => ({ name: c.name, type: fromDuckType(c.type), nullable: attrs[i]?.nullable !== false })));
     });
@@ -265,6 +285,7 @@ export class DuckDBBackend implements Backend {
       yield* resultBatches(result, this.int64Mode);
     } finally {
       conn.closeSync();
+      await this.lock.run(() => this.dropKafkaTables());
     }
   }
 
@@ -278,7 +299,7 @@ export class DuckDBBackend implements Backend {
   async explain(plan: PlanNode, mode: "simple" | "extended"): Promise<string> {
     return this.lock.run(async () => {
       await this.syncCatalogViews(plan);
-      const { sql } = await this.compiler().query(plan, { allowDuplicateNames: true });
+      const { sql } = await this.compiler(false, true).query(plan, { allowDuplicateNames: true });
       let physical = "";
       try {
         const r = await this.conn.runAndReadAll(`EXPLAIN ${sql}`);
@@ -294,6 +315,13 @@ export class DuckDBBackend implements Backend {
   // ------------------------------------------------------------------ writing
 
   async write(plan: PlanNode, spec: WriteSpec): Promise<void> {
+    if (spec.format === "kafka" && !spec.table) {
+      if (spec.mode === "overwrite" || spec.mode === "ignore") {
+        throw new AnalysisError(`Save mode ${spec.mode} is not allowed for Kafka. Allowed save modes are "append" and "error" (the default); both add the rows to the topic.`, "KAFKA_SAVE_MODE");
+      }
+      await writeKafka(spec.options, await this.schema(plan), this.iterate(plan));
+      return;
+    }
     if (spec.table) return this.writeTable(plan, spec);
     return this.writePath(plan, spec.path!, spec.format, spec.mode, spec.options, spec.partitionBy);
   }
@@ -447,7 +475,7 @@ export class DuckDBBackend implements Backend {
       const table = `__quarry_cache_${++this.cacheCounter}`;
       const cols = rel.attrs.map((a, i) => ({ ...a, id: `c${i}` }));
       const sql = `CREATE TABLE ${ident(table)} AS SELECT ${rel.attrs.map((a, i) => `${ident(a.id)} AS ${ident(cols[i].id)}`).join(", ")} FROM (${rel.sql})`;
-      try { await this.conn.run(sql); } catch (e) { throw wrapDuckError(e, sql, "cache()"); }
+      try { await this.conn.run(sql); } catch (e) { throw wrapDuckError(e, sql, "cache()"); } finally { await this.dropKafkaTables(); }
       this.caches.set(plan, { table, attrs: cols });
     });
   }

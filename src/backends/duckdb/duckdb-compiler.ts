@@ -323,6 +323,10 @@ export class DuckDBCompiler {
       let inner = c.sql;
       const from = c.type ?? (isIntegralType(e.to) ? await this.probeType(c.sql, s) : null);
       if (isIntegralType(e.to) && from && (from === "double" || from === "float" || (typeof from === "object" && from.type === "decimal"))) inner = `trunc(${inner})`;
+      // Spark's binary <-> string casts are UTF-8 decoding and encoding; DuckDB's CASTs escape
+      // bytes (`\x22`) and parse escapes instead. Invalid UTF-8 falls back to the escaped text.
+      if (e.to === "string" && c.type === "binary") return { sql: `coalesce(try(decode(${inner})), CAST(${inner} AS VARCHAR))`, name: exprName(e), type: "string", nullable: c.nullable };
+      if (e.to === "binary" && c.type === "string") return { sql: `encode(${inner})`, name: exprName(e), type: "binary", nullable: c.nullable };
       if (e.to === "string" && c.type === "timestamp") {
         return { sql: `strftime(${inner}, '%Y-%m-%d %H:%M:%S')`, name: exprName(e), type: "string" };
       }
