@@ -44,3 +44,14 @@ let counter = 0;
 export function uniqueTopic(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${process.pid}-${++counter}`;
 }
+
+/** Creates a topic with `partitions` partitions (the public API has no topic admin). */
+export async function createTopic(servers: string, topic: string, partitions: number): Promise<void> {
+  const { Admin } = await import("@platformatic/kafka");
+  const admin = new Admin({ clientId: "quarry-test", bootstrapBrokers: servers.split(",") });
+  try {
+    await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
+  } finally {
+    await admin.close();
+  }
+}

@@ -4,7 +4,7 @@
  * (read_committed filtering done by the client), and producing rows.
  */
 import { randomUUID } from "node:crypto";
-import { Consumer, Producer, type MessageToProduce } from "@platformatic/kafka";
+import { Admin, Consumer, Producer, type MessageToProduce } from "@platformatic/kafka";
 import { AnalysisError, ExecutionError, closest } from "../../errors.js";
 import { EARLIEST, LATEST, type KafkaSourceOptions, type OffsetSpec, type PartitionOffsets, type Subscription } from "./kafka-options.js";
 
@@ -76,8 +76,8 @@ export class KafkaReader {
   }
 
   async allTopics(): Promise<string[]> {
-    const md = await this.consumer.metadata({ topics: [], autocreateTopics: false, forceUpdate: true });
-    return [...md.topics.keys()];
+    const admin = new Admin({ clientId: "quarry", bootstrapBrokers: [...this.servers], retries: 3 });
+    try { return await admin.listTopics(); } finally { await admin.close().catch(() => undefined); }
   }
 
   /**
@@ -209,7 +209,7 @@ export class KafkaReader {
           isolationLevel: opts.isolationLevel,
           topics: [...byTopic].map(([topicId, tls]) => ({
             topicId,
-            partitions: tls.map((l) => ({ partition: l.range.partition, fetchOffset: l.next, partitionMaxBytes: perPartition, currentLeaderEpoch: l.epoch, lastFetchedEpoch: -1, logStartOffset: -1n })),
+            partitions: tls.map((l) => ({ partition: l.range.partition, fetchOffset: l.next, partitionMaxBytes: perPartition, currentLeaderEpoch: l.epoch, lastFetchedEpoch: -1 })),
           })),
         });
         for (const tr of response.responses) {
