@@ -168,7 +168,7 @@ export class KafkaReader {
     const md = await this.consumer.metadata({ topics: [...parts.keys()], autocreateTopics: false, forceUpdate: true }).catch(() => null);
     const earliest = await this.listOffsets(parts, EARLIEST, opts.isolationLevel).catch(() => ({} as Record<string, Record<string, number>>));
     const latest = await this.listOffsets(parts, LATEST, opts.isolationLevel).catch(() => ({} as Record<string, Record<string, number>>));
-    type Live = { range: OffsetRange; next: bigint; end: bigint; topicId: string; leader: number; epoch: number };
+    type Live = { range: OffsetRange; first: bigint; next: bigint; end: bigint; topicId: string; leader: number; epoch: number };
     const live: Live[] = [];
     for (const r of todo) {
       const t = md?.topics.get(r.topic);
@@ -190,7 +190,7 @@ export class KafkaReader {
       }
       if (end <= start) continue;
       const p = t.partitions[r.partition];
-      live.push({ range: r, next: BigInt(start), end: BigInt(end), topicId: t.id, leader: p.leader, epoch: p.leaderEpoch });
+      live.push({ range: r, first: BigInt(start), next: BigInt(start), end: BigInt(end), topicId: t.id, leader: p.leader, epoch: p.leaderEpoch });
     }
     let stalls = 0;
     while (live.length > 0) {
@@ -223,7 +223,7 @@ export class KafkaReader {
               const tsType = batch.attributes & LOG_APPEND_TIME ? 1 : 0;
               for (const rec of batch.records) {
                 const offset = batch.firstOffset + BigInt(rec.offsetDelta);
-                if (offset < BigInt(l.range.start) || offset >= l.end) continue;
+                if (offset < l.first || offset >= l.end) continue;
                 onRecord(l.range, {
                   offset,
                   timestamp: tsType ? batch.maxTimestamp : batch.firstTimestamp + rec.timestampDelta,
@@ -271,7 +271,10 @@ export function createProducer(servers: readonly string[], clientId: string | nu
     idempotent: true,
     // Like the Java producer: a missing topic is created by the broker (auto.create.topics.enable).
     autocreateTopics: true,
-    ...(transactionalId ? { transactionalId } : {}),
+    // The client's InitProducerId sends producer id 0 / epoch 0 unless told otherwise, which the
+    // broker answers with PRODUCER_FENCED once the transactional id has a history; -1/-1 asks for
+    // a fresh epoch (fencing any older producer with the same id).
+    ...(transactionalId ? { transactionalId, producerId: -1n, producerEpoch: -1 } : {}),
     ...(timeoutMs ? { timeout: timeoutMs } : {}),
     retries: 3,
   });
