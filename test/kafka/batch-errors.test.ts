@@ -2,9 +2,10 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Session, F, AnalysisError, IllegalArgumentError } from "quarry";
-import { kafkaBootstrap, uniqueTopic } from "./kafka-server.js";
+import { Producer, stringSerializers } from "@platformatic/kafka";
+import { createTopic, kafkaBootstrap, uniqueTopic } from "./kafka-server.js";
 
-describe("Kafka batch errors (DuckDB)", () => {
+describe("Kafka batch reads and writes on the embedded engine", () => {
   let spark: Awaited<ReturnType<ReturnType<typeof Session.builder>["getOrCreate"]>>;
   let servers: string;
   before(async () => {
@@ -48,5 +49,27 @@ describe("Kafka batch errors (DuckDB)", () => {
       .select("value", F.col("value").cast("string").alias("s")).collect();
     assert.deepEqual(Buffer.from(row["value"] as Uint8Array), Buffer.from("héllo \"q\" \\x", "utf8"));
     assert.equal(row["s"], "héllo \"q\" \\x");
+  });
+
+  it("includeHeaders adds the headers column (key string, value binary); timestamps in the session time zone stay instants", async () => {
+    const topic = uniqueTopic("headers");
+    await createTopic(servers, topic, 1);
+    const p = new Producer({ clientId: "quarry-test", bootstrapBrokers: [servers], idempotent: true, serializers: stringSerializers });
+    try {
+      await p.send({ messages: [{ topic, value: "v1", headers: { trace: "t-1", lang: "fr" }, timestamp: 1_700_000_000_123n }, { topic, value: "v2" }] });
+    } finally { await p.close(); }
+    const df = spark.read.format("kafka").options({ "kafka.bootstrap.servers": servers, subscribe: topic, includeHeaders: "true" }).load();
+    const fields = (await df.schema()).fields;
+    assert.deepEqual(fields.map((f) => f.name), ["key", "value", "topic", "partition", "offset", "timestamp", "timestampType", "headers"]);
+    const rows = await df.orderBy("offset").select("headers", "timestamp").collect();
+    const h = (rows[0]["headers"] as { key: string; value: Uint8Array }[]).map((x) => [x.key, Buffer.from(x.value).toString()]);
+    assert.deepEqual(h, [["trace", "t-1"], ["lang", "fr"]]);
+    assert.deepEqual(rows[1]["headers"], []);
+    assert.equal((rows[0]["timestamp"] as Date).toISOString(), "2023-11-14T22:13:20.123Z");
+    await spark.conf.set("spark.sql.session.timeZone", "America/New_York");
+    try {
+      const [r] = await df.filter(F.col("offset").eq(0)).select("timestamp").collect();
+      assert.equal((r["timestamp"] as Date).toISOString(), "2023-11-14T22:13:20.123Z");
+    } finally { await spark.conf.set("spark.sql.session.timeZone", "UTC"); }
   });
 });
