@@ -18,7 +18,7 @@
 //
 // A broker that already answers on the port is reused. Environment: QUARRY_KAFKA_PORT (9092),
 // QUARRY_KAFKA_CONTROLLER_PORT (the port + 1), QUARRY_KAFKA_HEAP (512m), QUARRY_KAFKA_CACHE
-// (.cache/kafka in the repo), QUARRY_KAFKA_WAIT_S (180), JAVA_HOME (else `java` on PATH, 17 or
+// (.cache/kafka in the repo), QUARRY_KAFKA_WAIT_S (300), JAVA_HOME (else `java` on PATH, 17 or
 // newer), and `mvn` on PATH the first time. Files: <cache>/jars-<version>-<pom hash>/ (the class
 // path), <cache>/server.properties, <cache>/data (the log dirs, formatted once), <cache>/server.json
 // (state), <cache>/server.log (the JVM's output).
@@ -125,7 +125,7 @@ const service = jvmService({
   cache,
   port,
   address: `127.0.0.1:${port}`,
-  waitSeconds: Number(process.env.QUARRY_KAFKA_WAIT_S ?? 180),
+  waitSeconds: Number(process.env.QUARRY_KAFKA_WAIT_S ?? 300),
   requiredJar: "kafka_2.13-",
   root,
   ready: () => brokerAnswers(),

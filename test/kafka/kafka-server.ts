@@ -27,7 +27,7 @@ let ready: Promise<string> | null = null;
 
 /**
  * Resolves to the bootstrap servers once the broker answers a metadata request, starting the local
- * broker when none runs or is starting (bounded by QUARRY_KAFKA_WAIT_S, 180 s by default).
+ * broker when none runs or is starting (bounded by QUARRY_KAFKA_WAIT_S, 300 s by default).
  */
 export function kafkaBootstrap(): Promise<string> {
   if (process.env.QUARRY_KAFKA_BOOTSTRAP) return Promise.resolve(process.env.QUARRY_KAFKA_BOOTSTRAP);
