@@ -67,7 +67,7 @@ export class DuckDBBackend implements Backend {
   private cacheCounter = 0;
   private syncedCatalog = "";
   /** Tables holding the records of Kafka reads of the running action (dropped when it ends). */
-  private kafkaTables: string[] = [];
+  private readonly kafkaTables: string[] = [];
   private kafkaCounter = 0;
 
   private constructor(private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection, options: BackendOptions) {
@@ -225,9 +225,7 @@ export class DuckDBBackend implements Backend {
   private compiler(tolerant = false, schemaOnly = false): DuckDBCompiler { return new DuckDBCompiler(this.env(tolerant, schemaOnly)); }
 
   /** Drops the tables of the Kafka reads the last action made. */
-  private async dropKafkaTables(): Promise<void> {
-    const tables = this.kafkaTables;
-    this.kafkaTables = [];
+  private async dropKafkaTables(tables = this.kafkaTables.splice(0)): Promise<void> {
     for (const t of tables) await dropKafkaTable(this.conn, t).catch(() => undefined);
   }
 
@@ -277,7 +275,13 @@ export class DuckDBBackend implements Backend {
   }
 
   async *iterate(plan: PlanNode): AsyncGenerator<Row[]> {
-    const { sql } = await this.lock.run(async () => { await this.syncCatalogViews(plan); return this.compiler().query(plan); });
+    // The Kafka tables this compile loads belong to this iteration alone (other actions may run
+    // while it streams).
+    const { sql, kafkaTables } = await this.lock.run(async () => {
+      await this.syncCatalogViews(plan);
+      const q = await this.compiler().query(plan);
+      return { sql: q.sql, kafkaTables: this.kafkaTables.splice(0) };
+    });
     const conn = await this.instance.connect();
     try {
       let result;
@@ -285,7 +289,7 @@ export class DuckDBBackend implements Backend {
       yield* resultBatches(result, this.int64Mode);
     } finally {
       conn.closeSync();
-      await this.lock.run(() => this.dropKafkaTables());
+      await this.lock.run(() => this.dropKafkaTables(kafkaTables));
     }
   }
 
