@@ -134,6 +134,43 @@ describe("Kafka streaming source and sink", () => {
     }
   });
 
+  it("subscribePattern picks up a new matching topic from its earliest offset; a deleted topic fails with failOnDataLoss, or is dropped", async () => {
+    const prefix = uniqueTopic("pat");
+    const t1 = `${prefix}-a`;
+    const t2 = `${prefix}-b`;
+    await createTopic(servers, t1, 1);
+    await produce(servers, t1, [{ partition: 0, value: "a1" }]);
+    const opts = { "kafka.bootstrap.servers": servers, subscribePattern: `${prefix.replace(/[-]/g, "\\-")}-.*`, startingOffsets: "earliest" };
+    const strict = await createKafkaSource(context(randomUUID()), opts);
+    const lenient = await createKafkaSource(context(randomUUID()), { ...opts, failOnDataLoss: "false" });
+    try {
+      const start = await strict.initialOffset();
+      assert.deepEqual(start, { [t1]: { 0: 0 } });
+      await createTopic(servers, t2, 1);
+      await produce(servers, t2, [{ partition: 0, value: "b1" }, { partition: 0, value: "b2" }]);
+      const end = await strict.latestOffset(start, { trigger: "default" });
+      assert.deepEqual(end, { [t1]: { 0: 1 }, [t2]: { 0: 2 } });
+      const rows = (await new DataFrame(spark, await strict.getBatch(start, end!) as ConstructorParameters<typeof DataFrame>[1])
+        .orderBy("topic", "offset").select("topic", F.col("value").cast("string").alias("v")).collect()).map((r) => `${r["topic"] === t1 ? "t1" : "t2"}:${r["v"]}`);
+      assert.deepEqual(rows, ["t1:a1", "t2:b1", "t2:b2"]);
+      const admin = new Admin({ clientId: "quarry-test", bootstrapBrokers: [servers] });
+      try { await admin.deleteTopics({ topics: [t1] }); } finally { await admin.close(); }
+      let afterDelete: unknown = "not yet";
+      for (let i = 0; i < 50 && afterDelete === "not yet"; i++) {
+        // Topic deletion reaches the metadata a little later.
+        try {
+          const v = await lenient.latestOffset(end!, { trigger: "default" });
+          if (v === null || !JSON.stringify(v).includes(t1)) afterDelete = v; else await new Promise((r) => setTimeout(r, 200));
+        } catch (e) { afterDelete = e; }
+      }
+      assert.equal(afterDelete, null, "the lenient source drops the deleted topic: nothing new");
+      await assert.rejects(strict.latestOffset(end!, { trigger: "default" }), (e: Error) => e.message.includes(`Kafka partition ${t1}-0 is gone`) && /failOnDataLoss/.test(e.message));
+    } finally {
+      await strict.stop();
+      await lenient.stop();
+    }
+  });
+
   it("sink: one transaction per batch with the source offsets; a re-run batch is skipped; a crashed run's open transaction is fenced and never visible", async () => {
     const srcTopic = uniqueTopic("sink-src");
     const out = uniqueTopic("sink-out");

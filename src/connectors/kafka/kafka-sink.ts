@@ -62,13 +62,30 @@ class KafkaSink implements StreamSink {
     this.markerReady = true;
   }
 
-  /** The batch ids below this one are committed (the marker group's offset). */
+  /**
+   * The batch ids below this one are committed (the marker group's offset). Read as a stable
+   * offset: while a transaction holding the marker is being completed the broker answers
+   * UNSTABLE_OFFSET_COMMIT, and reading the old value then would re-run a committed batch.
+   */
   private async committedBatches(queryId: string): Promise<number> {
-    const c = this.consumer(sinkMarkerGroup(queryId));
-    await c.findGroupCoordinator();
-    const got = await c.listCommittedOffsets({ topics: [{ topic: SINK_MARKER_TOPIC, partitions: [0] }] });
-    const v = got.get(SINK_MARKER_TOPIC)?.[0];
-    return v === undefined || v < 0n ? 0 : Number(v);
+    const groupId = sinkMarkerGroup(queryId);
+    await this.consumer(groupId).findGroupCoordinator();
+    const admin = new Admin({ clientId: this.o.clientId ?? "quarry", bootstrapBrokers: [...this.o.bootstrapServers], retries: 3 });
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const [g] = await admin.listConsumerGroupOffsets({ groups: [{ groupId, topics: [{ name: SINK_MARKER_TOPIC, partitionIndexes: [0] }] }], requireStable: true });
+          const v = g?.topics.find((t) => t.name === SINK_MARKER_TOPIC)?.partitions.find((p) => p.partitionIndex === 0)?.committedOffset;
+          return v === undefined || v < 0n ? 0 : Number(v);
+        } catch (e) {
+          const text = `${(e as Error).message} ${((e as { errors?: Error[] }).errors ?? []).map((x) => `${x.message} ${(x as { apiId?: string }).apiId ?? ""}`).join(" ")}`;
+          if (attempt >= 300 || !/UNSTABLE_OFFSET_COMMIT|unstable offsets|COORDINATOR_LOAD_IN_PROGRESS|NOT_COORDINATOR/i.test(text)) throw e;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    } finally {
+      await admin.close().catch(() => undefined);
+    }
   }
 
   private async getProducer(queryId: string): Promise<Producer> {
@@ -83,11 +100,14 @@ class KafkaSink implements StreamSink {
     const cols = sinkColumns(await data.schema(), this.o.topic);
     try {
       await this.ensureMarkerTopic();
-      // A fresh transactional producer first: initializing it aborts a transaction a crashed run
-      // left open, so the marker read below is stable.
+      // The transaction first: initializing the transactional producer aborts a transaction a
+      // crashed run left open (fencing it), so the marker read below settles quickly.
       const producer = await this.getProducer(ctx.queryId);
-      if (ctx.batchId < await this.committedBatches(ctx.queryId)) return;
       const tx = await producer.beginTransaction();
+      if (ctx.batchId < await this.committedBatches(ctx.queryId)) {
+        await tx.cancel();
+        return;
+      }
       try {
         let chunk: KafkaMessage[] = [];
         for await (const r of data.toLocalIterator()) {

@@ -134,9 +134,9 @@ class KafkaSource implements StreamSource {
         }
       }
     }
-    const end = offsetsJson(to);
-    const same = JSON.stringify(end) === JSON.stringify(offsetsJson(start));
-    return same ? null : end;
+    // Nothing to read (partitions that vanished or appeared empty alone make no batch).
+    const nothing = Object.entries(to).every(([t, ps]) => Object.entries(ps).every(([p, hi]) => hi === from[t][p]));
+    return nothing ? null : offsetsJson(to);
   }
 
   async getBatch(startValue: JsonValue, endValue: JsonValue): Promise<PlanNode> {
