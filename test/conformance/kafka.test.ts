@@ -84,4 +84,16 @@ conformance("kafka batch", (ctx) => {
       .groupBy("user").agg(F.count("*").alias("n")).orderBy("user").collect();
     assert.deepEqual(amounts, [{ user: "ann", n: 2 }, { user: "bob", n: 1 }]);
   });
+
+  ctx.it("SQL text casts: selectExpr CAST(value AS STRING) and spark.sql over a view decode UTF-8", async () => {
+    const { servers, topic } = await eventsTopic(ctx.spark, ctx.backend.name);
+    const df = ctx.spark.read.format("kafka").option("kafka.bootstrap.servers", servers).option("subscribe", topic).load();
+    const viaExpr = await df.orderBy("partition", "offset").selectExpr("CAST(key AS STRING) AS k", "CAST(value AS STRING) AS v").collect();
+    assert.deepEqual(viaExpr.map((r) => r["v"]), ['{"user":"ann","amount":1.5}', '{"user":"ann","amount":4}', '{"user":"bob","amount":2}', "Zoë 日本 😀"]);
+    assert.deepEqual(viaExpr.map((r) => r["k"]), ["u1", null, "u2", "u3"]);
+    const view = `kafka_${ctx.backend.name}_${topic.replace(/[^a-z0-9]/gi, "_")}`;
+    df.createOrReplaceTempView(view);
+    const rows = await ctx.spark.sql(`SELECT CAST(value AS STRING) AS v, CAST(\`partition\` AS STRING) AS p FROM ${view} WHERE CAST(key AS STRING) = 'u3'`).collect();
+    assert.deepEqual(rows, [{ v: "Zoë 日本 😀", p: "1" }]);
+  });
 });

@@ -22,7 +22,7 @@ import { resultBatches, resultRows, type Int64Mode } from "./duckdb-results.js";
 import { commitStaging, copyOptions, expandPaths, pathExists, readSource, stagingDir, EXTENSIONS } from "./duckdb-files.js";
 import { WarehouseCatalog, tableName, type CatalogEntry } from "./duckdb-catalog.js";
 import { wrapDuckError } from "./duckdb-errors.js";
-import { backticksToDoubleQuotes } from "./duckdb-dialect.js";
+import { backticksToDoubleQuotes, rewriteStringCasts } from "./duckdb-dialect.js";
 import { dropKafkaTable, kafkaEmptySource, loadKafkaTable } from "./duckdb-kafka.js";
 import { writeKafka } from "../../connectors/kafka/kafka-batch.js";
 
@@ -196,7 +196,7 @@ export class DuckDBBackend implements Backend {
       const edited = JSON.stringify(json, (k, v) => (k === "query_location" ? 0 : v));
       const hugeLiteral = /"value":-?\d{16,}/.test(rawJson);
       const back = await this.conn.runAndReadAll("SELECT json_deserialize_sql(CAST($1 AS JSON)) AS s", [hugeLiteral ? rawJson : edited]);
-      let sql = String(back.getRowObjectsJS()[0]["s"]).replace(/^SELECT\s+/i, "");
+      let sql = rewriteStringCasts(String(back.getRowObjectsJS()[0]["s"]).replace(/^SELECT\s+/i, ""));
       if (hugeLiteral && alias !== null) sql = sql.replace(/\s+AS\s+("(?:[^"]|"")*"|[^\s"]+)\s*$/i, "");
       parsed = { sql, alias, star: null, columnRefs: refs };
     }

@@ -17,7 +17,7 @@ import type { ReadNode } from "../../plan/nodes/read-node.js";
 import { DUCKDB_FUNCTIONS } from "./duckdb-functions.js";
 import { doubleLit, ident, intLit, str } from "./duckdb-sql.js";
 import { fromDuckType, toDuckType } from "./duckdb-types.js";
-import { backticksToDoubleQuotes } from "./duckdb-dialect.js";
+import { backticksToDoubleQuotes, rewriteStringCasts } from "./duckdb-dialect.js";
 
 /** One output column of a compiled relation. */
 export interface Attr {
@@ -458,7 +458,7 @@ export class DuckDBCompiler {
       return { sql: `SELECT ${typed.join(", ")} FROM (VALUES ${rows.join(", ")}) AS ${this.alias()}(${attrs.map((a) => ident(a.id)).join(", ")})`, attrs };
     },
     SqlNode: async (n) => {
-      const query = backticksToDoubleQuotes(n.query);
+      const query = rewriteStringCasts(backticksToDoubleQuotes(n.query));
       const cols = await this.env.describe(query, n);
       return this.wrapLeaf(query, cols.map((c) => ({ name: c.name, type: fromDuckType(c.type) })));
     },
