@@ -62,7 +62,7 @@ const SOURCE_OPTIONS = new Set([
   "subscribe", "subscribepattern", "assign", "startingoffsets", "endingoffsets", "failondataloss", "maxoffsetspertrigger",
   "minoffsetspertrigger", "maxtriggerdelay", "includeheaders", "kafkaconsumer.polltimeoutms", "fetchoffset.numretries",
   "fetchoffset.retryintervalms", "groupidprefix", "startingtimestamp", "endingtimestamp", "startingoffsetsbytimestamp",
-  "endingoffsetsbytimestamp", "maxrecordsperpartition", "mingrouppartitions", "path",
+  "endingoffsetsbytimestamp", "maxrecordsperpartition", "minpartitions", "path",
 ]);
 
 function lowerKeys(options: Readonly<Record<string, string>>): Map<string, { key: string; value: string }> {
@@ -190,7 +190,9 @@ export function parseSourceOptions(options: Readonly<Record<string, string>>, st
       throw new IllegalArgumentError(`Unknown Kafka source option '${key}'. Kafka client settings take the prefix "kafka." (e.g. kafka.bootstrap.servers); source options are subscribe, subscribePattern, assign, startingOffsets, endingOffsets, failOnDataLoss, maxOffsetsPerTrigger, includeHeaders.`, "INVALID_KAFKA_OPTION");
     }
   }
-  for (const k of ["startingtimestamp", "endingtimestamp", "startingoffsetsbytimestamp", "endingoffsetsbytimestamp", "minoffsetspertrigger", "maxtriggerdelay", "maxrecordsperpartition", "mingrouppartitions"]) {
+    // minPartitions only sets Spark's task count: the embedded engine reads each range once, and
+  // Spark receives the option as given.
+  for (const k of ["startingtimestamp", "endingtimestamp", "startingoffsetsbytimestamp", "endingoffsetsbytimestamp", "minoffsetspertrigger", "maxtriggerdelay", "maxrecordsperpartition"]) {
     if (o.has(k)) throw new IllegalArgumentError(`Kafka option '${o.get(k)!.key}' is not supported by Quarry's embedded engine yet.`, "UNSUPPORTED_KAFKA_OPTION");
   }
   if (streaming && o.has("endingoffsets")) throw new IllegalArgumentError("Kafka option 'endingOffsets' is for batch reads (spark.read); a stream reads on as data arrives.", "INVALID_KAFKA_OPTION");
