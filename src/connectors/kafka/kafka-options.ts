@@ -2,7 +2,7 @@
  * The Kafka source's and sink's options, checked as Spark checks them (option names and rules of
  * Spark's Kafka connector), with errors that name the option and what to do.
  */
-import { IllegalArgumentError } from "../../errors.js";
+import { IllegalArgumentError, UnsupportedOperationError } from "../../errors.js";
 
 /** Kafka's special offsets in Spark's offset JSON: -2 = earliest, -1 = latest. */
 export const EARLIEST = -2;
@@ -190,10 +190,10 @@ export function parseSourceOptions(options: Readonly<Record<string, string>>, st
       throw new IllegalArgumentError(`Unknown Kafka source option '${key}'. Kafka client settings take the prefix "kafka." (e.g. kafka.bootstrap.servers); source options are subscribe, subscribePattern, assign, startingOffsets, endingOffsets, failOnDataLoss, maxOffsetsPerTrigger, includeHeaders.`, "INVALID_KAFKA_OPTION");
     }
   }
-    // minPartitions only sets Spark's task count: the embedded engine reads each range once, and
+  // minPartitions only sets Spark's task count: the embedded engine reads each range once, and
   // Spark receives the option as given.
   for (const k of ["startingtimestamp", "endingtimestamp", "startingoffsetsbytimestamp", "endingoffsetsbytimestamp", "minoffsetspertrigger", "maxtriggerdelay", "maxrecordsperpartition"]) {
-    if (o.has(k)) throw new IllegalArgumentError(`Kafka option '${o.get(k)!.key}' is not supported by Quarry's embedded engine yet.`, "UNSUPPORTED_KAFKA_OPTION");
+    if (o.has(k)) throw new UnsupportedOperationError(`Kafka option '${o.get(k)!.key}' is not supported by Quarry's Kafka source yet; read by offsets (startingOffsets / endingOffsets) instead.`, "UNSUPPORTED_KAFKA_OPTION");
   }
   if (streaming && o.has("endingoffsets")) throw new IllegalArgumentError("Kafka option 'endingOffsets' is for batch reads (spark.read); a stream reads on as data arrives.", "INVALID_KAFKA_OPTION");
   const startingOffsets = offsetSpec("startingOffsets", o.get("startingoffsets")?.value, streaming ? { kind: "latest" } : { kind: "earliest" }, true, streaming);
