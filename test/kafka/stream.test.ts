@@ -13,6 +13,7 @@ import { Admin, Producer, stringSerializers } from "@platformatic/kafka";
 import { Session, DataFrame, F } from "quarry";
 import { createKafkaSource, createKafkaSink, sinkTransactionalId } from "#kafka";
 import { createTopic, kafkaBootstrap, uniqueTopic } from "./kafka-server.js";
+import { SPARK_SKIP, sparkRemote } from "../backends/spark-connect/spark-server.js";
 
 type Spark = Awaited<ReturnType<ReturnType<typeof Session.builder>["getOrCreate"]>>;
 
@@ -89,6 +90,26 @@ describe("Kafka streaming source and sink", () => {
       assert.deepEqual(end3, { [topic]: { 0: 6, 1: 2, 2: 1 } });
       assert.deepEqual(await values(await src.getBatch(end2!, end3!)), ["2:n"]);
     } finally {
+      await src.stop();
+    }
+  });
+
+  it("a batch plan runs on the Spark backend too (Spark's Kafka connector reads the same range)", { skip: SPARK_SKIP }, async () => {
+    const topic = uniqueTopic("stream-spark");
+    await createTopic(servers, topic, 2);
+    await produce(servers, topic, [{ partition: 0, value: "a" }, { partition: 0, value: "b" }, { partition: 1, value: "x" }, { partition: 0, value: "c" }]);
+    const src = await createKafkaSource(context(randomUUID()), { "kafka.bootstrap.servers": servers, subscribe: topic, startingOffsets: '{"' + topic + '":{"0":1}}' });
+    const remote = await Session.builder().appName("kafka-stream-spark").remote(await sparkRemote()).create();
+    try {
+      const start = await src.initialOffset();
+      assert.deepEqual(start, { [topic]: { 0: 1, 1: 0 } });
+      const end = await src.latestOffset(start, { trigger: "default" });
+      const plan = (await src.getBatch(start, end!)) as ConstructorParameters<typeof DataFrame>[1];
+      const onSpark = (await new DataFrame(remote, plan).orderBy("partition", "offset").select("partition", F.col("value").cast("string").alias("v")).collect()).map((r) => `${r["partition"]}:${r["v"]}`);
+      assert.deepEqual(onSpark, ["0:b", "0:c", "1:x"]);
+      assert.deepEqual(await values(plan), onSpark);
+    } finally {
+      await remote.stop();
       await src.stop();
     }
   });
