@@ -43,11 +43,18 @@ export class DataFrameReader {
   schema(schema: string | StructType): DataFrameReader {
     return new DataFrameReader(this.session, this.fmt, this.opts, typeof schema === "string" ? parseSchemaDDL(schema) : schema);
   }
-  /** Reads from one or more paths (files, directories or globs). */
+  /**
+   * Reads from one or more paths (files, directories or globs); a `kafka` read takes none.
+   * @example
+   * const events = spark.read.format("kafka").option("kafka.bootstrap.servers", "127.0.0.1:9092")
+   *   .option("subscribe", "events").option("startingOffsets", "earliest").load();
+   */
   load(...paths: (string | readonly string[])[]): DataFrame {
     const flat = paths.flat() as string[];
     const optPath = this.opts["path"];
     if (flat.length === 0 && optPath) flat.push(optPath);
+    // Kafka reads name topics in options (subscribe / subscribePattern / assign), not paths.
+    if (this.fmt === "kafka") return new DataFrame(this.session, ReadNode.create(this.fmt, Object.freeze([...flat]), this.opts, this.userSchema));
     if (flat.length === 0) throw new IllegalArgumentError(`read.load(): give a path (a file, a directory or a glob) for the ${this.fmt} source.`);
     for (const p of flat) if (typeof p !== "string" || p.length === 0) throw new IllegalArgumentError(`read.load(): every path must be a non-empty string, got ${JSON.stringify(p)}.`);
     return new DataFrame(this.session, ReadNode.create(this.fmt, Object.freeze([...flat]), this.opts, this.userSchema));

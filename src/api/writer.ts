@@ -43,11 +43,17 @@ export class DataFrameWriter {
     await this.df.session.wrapAction(spec.table ? `write.saveAsTable(${JSON.stringify(spec.table.name)})` : `write.save(${JSON.stringify(spec.path)})`,
       () => this.df.session.backend.write(this.df.plan, spec));
   }
-  /** Writes to a path in the chosen format. */
+  /**
+   * Writes to a path in the chosen format; `kafka` writes the rows to a topic instead.
+   * @example
+   * await df.select(F.col("id").cast("string").alias("value")).write.format("kafka")
+   *   .option("kafka.bootstrap.servers", "127.0.0.1:9092").option("topic", "events").save();
+   */
   async save(path?: string): Promise<void> {
     const p = path ?? this.spec.options["path"];
-    if (!p) throw new IllegalArgumentError("write.save(): give an output path.");
-    await this.run({ ...this.spec, path: p, table: null });
+    // A Kafka write names its topic in options (topic) or a `topic` column, not a path.
+    if (!p && this.spec.format !== "kafka") throw new IllegalArgumentError("write.save(): give an output path.");
+    await this.run({ ...this.spec, path: p ?? null, table: null });
   }
   /** Writes Parquet files. */ parquet(path: string): Promise<void> { return this.format("parquet").save(path); }
   /** Writes CSV files (no header unless `option("header", true)`, as in Spark). */ csv(path: string): Promise<void> { return this.format("csv").save(path); }

@@ -3,7 +3,7 @@
  * the environment variable `QUARRY_STREAMING_KILL_AT` names a point as `phase@batchId`
  * (e.g. `afterOffsetsWal@3`): then the process sends itself SIGKILL there, as a power cut would.
  */
-export type FaultPoint = "afterOffsetsWal" | "afterStateWrite" | "sinkBeforeManifest" | "afterSink" | "afterCommit";
+export type FaultPoint = "afterOffsetsWal" | "afterStateWrite" | "sinkBeforeManifest" | "sinkBeforeCommit" | "afterSink" | "afterCommit";
 
 const spec = process.env["QUARRY_STREAMING_KILL_AT"] ?? "";
 

@@ -37,13 +37,8 @@ export function registerSource(format: string, factory: SourceFactory): void { s
 /** Makes `writeStream.format(format)` use `factory`. */
 export function registerSink(format: string, factory: SinkFactory): void { sinks.set(format.toLowerCase(), factory); }
 
-/** Formats that exist in Quarry but need a connector that is not part of this build. */
-const PENDING: Record<string, string> = {
-  kafka: "The kafka format needs the Kafka connector, which is not registered in this build (src/connectors/kafka). Use a file source (json, csv, parquet) or rate for now.",
-};
 
 function unknown(kind: "source" | "sink", format: string, known: string[]): never {
-  if (PENDING[format]) throw new UnsupportedOperationError(PENDING[format], "UNSUPPORTED_DATA_SOURCE");
   const sugg = closest(format, known, 3);
   throw new UnsupportedOperationError(`Unknown streaming ${kind} format ${q(format)}. Known: ${known.sort().join(", ")}.${sugg.length ? ` Did you mean ${q(sugg[0])}?` : ""}`, "UNSUPPORTED_DATA_SOURCE");
 }

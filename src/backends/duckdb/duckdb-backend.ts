@@ -22,7 +22,9 @@ import { resultBatches, resultRows, type Int64Mode } from "./duckdb-results.js";
 import { commitStaging, copyOptions, expandPaths, pathExists, readSource, stagingDir, EXTENSIONS } from "./duckdb-files.js";
 import { WarehouseCatalog, tableName, type CatalogEntry } from "./duckdb-catalog.js";
 import { wrapDuckError } from "./duckdb-errors.js";
-import { backticksToDoubleQuotes } from "./duckdb-dialect.js";
+import { backticksToDoubleQuotes, rewriteStringCasts } from "./duckdb-dialect.js";
+import { dropKafkaTable, kafkaEmptySource, loadKafkaTable } from "./duckdb-kafka.js";
+import { writeKafka } from "../../connectors/kafka/kafka-batch.js";
 
 const SESSION_KEYS: Record<string, string> = { "spark.sql.session.timezone": "TimeZone" };
 
@@ -60,6 +62,9 @@ export class DuckDBBackend implements Backend {
   private catalog: WarehouseCatalog;
   private cacheCounter = 0;
   private syncedCatalog = "";
+  /** Tables holding the records of Kafka reads of the running action (dropped when it ends). */
+  private readonly kafkaTables: string[] = [];
+  private kafkaCounter = 0;
 
   private constructor(private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection, options: BackendOptions) {
     this.catalog = new WarehouseCatalog(path.resolve(options.config.get("quarry.warehouse") ?? options.config.get("spark.sql.warehouse.dir") ?? "spark-warehouse"));
@@ -89,7 +94,7 @@ export class DuckDBBackend implements Backend {
 
   // ------------------------------------------------------------------ compile environment
 
-  private env(tolerantCsv = false): CompileEnv {
+  private env(tolerantCsv = false, schemaOnly = false): CompileEnv {
     return {
       tolerantCsv,
       describe: (sql, key) => this.describe(sql, key),
@@ -99,6 +104,12 @@ export class DuckDBBackend implements Backend {
       knownTableNames: () => [...[...this.views.values()].map((v) => v.name), ...this.safeCatalogList().map((e) => e.name)],
       cached: (plan) => this.caches.get(plan),
       readSource: async (node, tolerant) => {
+        if (node.format === "kafka") {
+          if (schemaOnly) return kafkaEmptySource(node);
+          const table = `__quarry_kafka_${++this.kafkaCounter}`;
+          this.kafkaTables.push(table);
+          return loadKafkaTable(this.conn, node, table);
+        }
         let m = this.readCache.get(node);
         if (!m) { m = new Map(); this.readCache.set(node, m); }
         const hit = m.get(tolerant);
@@ -181,7 +192,7 @@ export class DuckDBBackend implements Backend {
       const edited = JSON.stringify(json, (k, v) => (k === "query_location" ? 0 : v));
       const hugeLiteral = /"value":-?\d{16,}/.test(rawJson);
       const back = await this.conn.runAndReadAll("SELECT json_deserialize_sql(CAST($1 AS JSON)) AS s", [hugeLiteral ? rawJson : edited]);
-      let sql = String(back.getRowObjectsJS()[0]["s"]).replace(/^SELECT\s+/i, "");
+      let sql = rewriteStringCasts(String(back.getRowObjectsJS()[0]["s"]).replace(/^SELECT\s+/i, ""));
       if (hugeLiteral && alias !== null) sql = sql.replace(/\s+AS\s+("(?:[^"]|"")*"|[^\s"]+)\s*$/i, "");
       parsed = { sql, alias, star: null, columnRefs: refs };
     }
@@ -207,7 +218,12 @@ export class DuckDBBackend implements Backend {
 
   // ------------------------------------------------------------------ running
 
-  private compiler(tolerant = false): DuckDBCompiler { return new DuckDBCompiler(this.env(tolerant)); }
+  private compiler(tolerant = false, schemaOnly = false): DuckDBCompiler { return new DuckDBCompiler(this.env(tolerant, schemaOnly)); }
+
+  /** Drops the tables of the Kafka reads the last action made. */
+  private async dropKafkaTables(tables = this.kafkaTables.splice(0)): Promise<void> {
+    for (const t of tables) await dropKafkaTable(this.conn, t).catch(() => undefined);
+  }
 
   /** Compiles and runs; retries a PERMISSIVE CSV read tolerantly when DuckDB's typed scan hits a malformed field. */
   private async withQuery<T>(plan: PlanNode, what: string, f: (sql: string, attrs: readonly Attr[]) => Promise<T>, opts: { allowDuplicateNames?: boolean; wrap?: (sql: string) => string } = {}): Promise<T> {
@@ -230,6 +246,8 @@ export class DuckDBBackend implements Backend {
         const permissive = planSome(plan, (n) => n.kind === "ReadNode" && n.format === "csv" && ((n.options["mode"] ?? "PERMISSIVE").toUpperCase() === "PERMISSIVE"));
         if (permissive && /CSV Error|Could not convert/.test(msg)) return attempt(true);
         throw e;
+      } finally {
+        await this.dropKafkaTables();
       }
     });
   }
@@ -237,7 +255,7 @@ export class DuckDBBackend implements Backend {
   async schema(plan: PlanNode): Promise<StructType> {
     return this.lock.run(async () => {
       await this.syncCatalogViews(plan);
-      const { sql, attrs } = await this.compiler().query(plan, { allowDuplicateNames: true });
+      const { sql, attrs } = await this.compiler(false, true).query(plan, { allowDuplicateNames: true });
       const cols = await this.describe(sql);
       return structType(cols.map((c, i) => ({ name: c.name, type: fromDuckType(c.type), nullable: attrs[i]?.nullable !== false })));
     });
@@ -253,7 +271,13 @@ export class DuckDBBackend implements Backend {
   }
 
   async *iterate(plan: PlanNode): AsyncGenerator<Row[]> {
-    const { sql } = await this.lock.run(async () => { await this.syncCatalogViews(plan); return this.compiler().query(plan); });
+    // The Kafka tables this compile loads belong to this iteration alone (other actions may run
+    // while it streams).
+    const { sql, kafkaTables } = await this.lock.run(async () => {
+      await this.syncCatalogViews(plan);
+      const q = await this.compiler().query(plan);
+      return { sql: q.sql, kafkaTables: this.kafkaTables.splice(0) };
+    });
     const conn = await this.instance.connect();
     try {
       let result;
@@ -261,6 +285,7 @@ export class DuckDBBackend implements Backend {
       yield* resultBatches(result, this.int64Mode);
     } finally {
       conn.closeSync();
+      await this.lock.run(() => this.dropKafkaTables(kafkaTables));
     }
   }
 
@@ -274,7 +299,7 @@ export class DuckDBBackend implements Backend {
   async explain(plan: PlanNode, mode: "simple" | "extended"): Promise<string> {
     return this.lock.run(async () => {
       await this.syncCatalogViews(plan);
-      const { sql } = await this.compiler().query(plan, { allowDuplicateNames: true });
+      const { sql } = await this.compiler(false, true).query(plan, { allowDuplicateNames: true });
       let physical = "";
       try {
         const r = await this.conn.runAndReadAll(`EXPLAIN ${sql}`);
@@ -290,6 +315,13 @@ export class DuckDBBackend implements Backend {
   // ------------------------------------------------------------------ writing
 
   async write(plan: PlanNode, spec: WriteSpec): Promise<void> {
+    if (spec.format === "kafka" && !spec.table) {
+      if (spec.mode === "overwrite" || spec.mode === "ignore") {
+        throw new AnalysisError(`Save mode ${spec.mode} is not allowed for Kafka. Allowed save modes are "append" and "error" (the default); both add the rows to the topic.`, "KAFKA_SAVE_MODE");
+      }
+      await writeKafka(spec.options, await this.schema(plan), this.iterate(plan));
+      return;
+    }
     if (spec.table) return this.writeTable(plan, spec);
     return this.writePath(plan, spec.path!, spec.format, spec.mode, spec.options, spec.partitionBy);
   }
@@ -443,7 +475,7 @@ export class DuckDBBackend implements Backend {
       const table = `__quarry_cache_${++this.cacheCounter}`;
       const cols = rel.attrs.map((a, i) => ({ ...a, id: `c${i}` }));
       const sql = `CREATE TABLE ${ident(table)} AS SELECT ${rel.attrs.map((a, i) => `${ident(a.id)} AS ${ident(cols[i].id)}`).join(", ")} FROM (${rel.sql})`;
-      try { await this.conn.run(sql); } catch (e) { throw wrapDuckError(e, sql, "cache()"); }
+      try { await this.conn.run(sql); } catch (e) { throw wrapDuckError(e, sql, "cache()"); } finally { await this.dropKafkaTables(); }
       this.caches.set(plan, { table, attrs: cols });
     });
   }

@@ -19,7 +19,7 @@ import type { ReadNode } from "../../plan/nodes/read-node.js";
 import { DUCKDB_FUNCTIONS } from "./duckdb-functions.js";
 import { doubleLit, ident, intLit, str } from "./duckdb-sql.js";
 import { fromDuckType, toDuckType } from "./duckdb-types.js";
-import { backticksToDoubleQuotes } from "./duckdb-dialect.js";
+import { backticksToDoubleQuotes, rewriteStringCasts } from "./duckdb-dialect.js";
 
 /** One output column of a compiled relation. */
 export interface Attr {
@@ -345,6 +345,10 @@ export class DuckDBCompiler {
       let inner = c.sql;
       const from = c.type ?? (isIntegralType(e.to) ? await this.probeType(c.sql, s) : null);
       if (isIntegralType(e.to) && from && (from === "double" || from === "float" || (typeof from === "object" && from.type === "decimal"))) inner = `trunc(${inner})`;
+      // Spark's binary <-> string casts are UTF-8 decoding and encoding; DuckDB's CASTs escape
+      // bytes (`\x22`) and parse escapes instead. Invalid UTF-8 falls back to the escaped text.
+      if (e.to === "string" && c.type === "binary") return { sql: `coalesce(try(decode(${inner})), CAST(${inner} AS VARCHAR))`, name: exprName(e), type: "string", nullable: c.nullable };
+      if (e.to === "binary" && c.type === "string") return { sql: `encode(${inner})`, name: exprName(e), type: "binary", nullable: c.nullable };
       if (e.to === "string" && c.type === "timestamp") {
         return { sql: `strftime(${inner}, '%Y-%m-%d %H:%M:%S')`, name: exprName(e), type: "string" };
       }
@@ -557,7 +561,7 @@ export class DuckDBCompiler {
       return { sql: `SELECT ${typed.join(", ")} FROM (VALUES ${rows.join(", ")}) AS ${this.alias()}(${attrs.map((a) => ident(a.id)).join(", ")})`, attrs };
     },
     SqlNode: async (n) => {
-      const query = backticksToDoubleQuotes(n.query);
+      const query = rewriteStringCasts(backticksToDoubleQuotes(n.query));
       const cols = await this.env.describe(query, n);
       return this.wrapLeaf(query, cols.map((c) => ({ name: c.name, type: fromDuckType(c.type) })));
     },

@@ -48,3 +48,66 @@ function closing(sql: string, start: number, quote: string): number {
   }
   return sql.length;
 }
+
+/**
+ * Rewrites `CAST(x AS STRING)` (also VARCHAR, TEXT, and TRY_CAST) as `quarry_cast_string(x)`: a
+ * binary `x` then decodes as UTF-8, as Spark's cast does, where DuckDB's CAST escapes the bytes
+ * (`\x22`). Other types cast as before (the macro is in duckdb-functions.ts).
+ */
+export function rewriteStringCasts(sql: string): string {
+  if (!/cast\s*\(/i.test(sql)) return sql;
+  let out = "";
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i];
+    if (c === "'" || c === '"') {
+      const end = closing(sql, i, c);
+      out += sql.slice(i, end);
+      i = end;
+      continue;
+    }
+    const m = /^(?:try_)?cast\s*\(/i.exec(sql.slice(i, i + 12));
+    if (m && (i === 0 || !/[\w$]/.test(sql[i - 1]))) {
+      const open = i + m[0].length - 1;
+      const close = matchingParen(sql, open);
+      if (close > 0) {
+        const inner = sql.slice(open + 1, close);
+        const as = lastTopLevelAs(inner);
+        if (as >= 0 && /^\s*(string|varchar|text)\s*$/i.test(inner.slice(as + 4))) {
+          out += `quarry_cast_string(${rewriteStringCasts(inner.slice(0, as))})`;
+          i = close + 1;
+          continue;
+        }
+      }
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}
+
+/** The index of the `)` closing the `(` at `open`, skipping quoted runs; -1 if none. */
+function matchingParen(sql: string, open: number): number {
+  let depth = 0;
+  for (let j = open; j < sql.length; j++) {
+    const c = sql[j];
+    if (c === "'" || c === '"') { j = closing(sql, j, c) - 1; continue; }
+    if (c === "(") depth++;
+    else if (c === ")" && --depth === 0) return j;
+  }
+  return -1;
+}
+
+/** The index of the last ` AS ` outside parentheses and quotes, or -1. */
+function lastTopLevelAs(s: string): number {
+  let depth = 0;
+  let found = -1;
+  for (let j = 0; j < s.length; j++) {
+    const c = s[j];
+    if (c === "'" || c === '"') { j = closing(s, j, c) - 1; continue; }
+    if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (depth === 0 && /\s/.test(c) && /^\sas\s/i.test(s.slice(j, j + 4))) found = j;
+  }
+  return found;
+}

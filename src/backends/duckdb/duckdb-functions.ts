@@ -32,6 +32,9 @@ export type FnTemplate = (a: FnArgs) => string;
 
 /** Macros created once per database; they keep templates short and evaluate arguments once. */
 export const DUCKDB_MACROS: readonly string[] = [
+  // Spark's cast of binary to string decodes UTF-8; DuckDB's escapes bytes (and escapes "\\" as
+  // \x5C, so the escaped text turns back into the exact bytes). Invalid UTF-8 keeps the escapes.
+  `CREATE OR REPLACE MACRO quarry_cast_string(x) AS CASE WHEN typeof(x) = 'BLOB' THEN coalesce(try(decode(CAST(CAST(x AS VARCHAR) AS BLOB))), CAST(x AS VARCHAR)) ELSE CAST(x AS VARCHAR) END`,
   `CREATE OR REPLACE MACRO quarry_div(a, b) AS CASE WHEN b = 0 THEN error('[DIVIDE_BY_ZERO] Division by zero. Use try_divide to tolerate a divisor of 0 and return NULL instead.') ELSE a / b END`,
   `CREATE OR REPLACE MACRO quarry_mod(a, b) AS CASE WHEN b = 0 THEN error('[DIVIDE_BY_ZERO] Division by zero in the remainder (%). Filter out zero divisors first.') ELSE a % b END`,
   `CREATE OR REPLACE MACRO quarry_sqrt(x) AS CASE WHEN x < 0 THEN CAST('NaN' AS DOUBLE) ELSE sqrt(x) END`,

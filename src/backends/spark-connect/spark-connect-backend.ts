@@ -248,7 +248,7 @@ export class SparkConnectBackend implements Backend {
         options: { ...spec.options },
         saveType: spec.table
           ? { case: "table" as const, value: { tableName: spec.table.name, saveMethod: spec.table.insertInto ? WriteOperation_SaveTable_TableSaveMethod.INSERT_INTO : WriteOperation_SaveTable_TableSaveMethod.SAVE_AS_TABLE } }
-          : { case: "path" as const, value: spec.path! },
+          : spec.path !== null ? { case: "path" as const, value: spec.path } : { case: undefined },
       };
       await this.guard(plan, () => this.run(this.command({ case: "writeOperation", value: op }), what));
     } finally {

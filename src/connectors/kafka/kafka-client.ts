@@ -1,0 +1,283 @@
+/**
+ * Kafka I/O for the source and the sink, on `@platformatic/kafka`: which partitions a
+ * subscription covers, their earliest/latest offsets, an exact offset range fetched per partition
+ * (read_committed filtering done by the client), and producing rows.
+ */
+import { randomUUID } from "node:crypto";
+import { Admin, Consumer, Producer, type MessageToProduce } from "@platformatic/kafka";
+import { AnalysisError, ExecutionError, closest } from "../../errors.js";
+import { EARLIEST, LATEST, type KafkaSourceOptions, type OffsetSpec, type PartitionOffsets, type Subscription } from "./kafka-options.js";
+
+/** One partition's offset range: from `start` (inclusive) to `end` (exclusive). */
+export interface OffsetRange {
+  readonly topic: string;
+  readonly partition: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** One record as the source's row schema has it. */
+export interface FetchedRecord {
+  readonly offset: bigint;
+  /** Milliseconds since the epoch. */
+  readonly timestamp: bigint;
+  /** 0 = CreateTime, 1 = LogAppendTime. */
+  readonly timestampType: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: readonly (readonly [Buffer | null, Buffer | null])[];
+}
+
+const LOG_APPEND_TIME = 0x08;
+
+function kafkaMessage(e: unknown): string {
+  const err = e as { message?: string; errors?: { message?: string }[] };
+  const inner = err.errors?.map((x) => x.message).filter(Boolean).join("; ");
+  return `${err.message ?? String(e)}${inner ? ` (${inner})` : ""}`;
+}
+
+/** Wraps a client failure into an ExecutionError that says what was being done and where. */
+export function kafkaError(what: string, servers: readonly string[], e: unknown): ExecutionError {
+  if (e instanceof AnalysisError || e instanceof ExecutionError) return e as ExecutionError;
+  return new ExecutionError(`Kafka ${what} failed against ${servers.join(",")}: ${kafkaMessage(e)}. Check that the broker runs (npm run kafka:start starts a local one) and the option kafka.bootstrap.servers.`, "KAFKA_ERROR", { cause: e });
+}
+
+/** A reading client: metadata, offsets and fetches (a consumer that never joins its group). */
+export class KafkaReader {
+  readonly consumer: Consumer;
+  constructor(readonly servers: readonly string[], clientId: string | null, groupId = `quarry-reader-${randomUUID()}`, timeoutMs: number | null = null) {
+    this.consumer = new Consumer({
+      clientId: clientId ?? "quarry",
+      groupId,
+      bootstrapBrokers: [...servers],
+      retries: 3,
+      ...(timeoutMs ? { timeout: timeoutMs } : {}),
+    });
+  }
+
+  async close(): Promise<void> { await new Promise<void>((resolve) => this.consumer.close(true, () => resolve())); }
+
+  /** The partitions of the topics that exist, with their partition counts. */
+  async topicPartitions(topics: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (topics.length === 0) return out;
+    try {
+      const md = await this.consumer.metadata({ topics: [...topics], autocreateTopics: false, forceUpdate: true });
+      for (const [name, t] of md.topics) out.set(name, t.partitionsCount);
+    } catch (e) {
+      // Metadata for a missing topic fails as a whole: ask again topic by topic.
+      if (topics.length > 1) {
+        for (const t of topics) for (const [k, v] of await this.topicPartitions([t])) out.set(k, v);
+        return out;
+      }
+      if (!/UNKNOWN_TOPIC|does not host this topic|unknown topic/i.test(kafkaMessage(e))) throw e;
+    }
+    return out;
+  }
+
+  async allTopics(): Promise<string[]> {
+    const admin = new Admin({ clientId: "quarry", bootstrapBrokers: [...this.servers], retries: 3 });
+    try { return await admin.listTopics(); } finally { await admin.close().catch(() => undefined); }
+  }
+
+  /**
+   * The partitions a subscription covers now, as `topic -> partition numbers`.
+   * @param requireTopics batch reads fail on a topic that does not exist; streams wait for it
+   */
+  async partitions(sub: Subscription, requireTopics: boolean): Promise<Map<string, number[]>> {
+    const out = new Map<string, number[]>();
+    const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+    if (sub.kind === "subscribePattern") {
+      const topics = (await this.allTopics()).filter((t) => !t.startsWith("__") && sub.pattern.test(t)).sort();
+      for (const [t, n] of await this.topicPartitions(topics)) out.set(t, range(n));
+      return out;
+    }
+    const wanted = sub.kind === "subscribe" ? sub.topics : Object.keys(sub.partitions);
+    const found = await this.topicPartitions(wanted);
+    for (const t of wanted) {
+      const n = found.get(t);
+      if (n === undefined) {
+        if (!requireTopics) continue;
+        const all = await this.allTopics().catch(() => [] as string[]);
+        const near = closest(t, all.filter((x) => !x.startsWith("__")), 3);
+        throw new AnalysisError(`Kafka topic ${JSON.stringify(t)} does not exist on ${this.servers.join(",")}.${near.length ? ` Did you mean ${near.map((x) => JSON.stringify(x)).join(", ")}?` : ""} Create it first (or produce to it).`, "KAFKA_TOPIC_NOT_FOUND");
+      }
+      if (sub.kind === "assign") {
+        const ps = sub.partitions[t];
+        const bad = ps.filter((p) => p >= n);
+        if (bad.length && requireTopics) throw new AnalysisError(`Kafka option 'assign' names partition ${bad[0]} of topic ${JSON.stringify(t)}, which has only ${n} partitions (0..${n - 1}).`, "KAFKA_PARTITION_NOT_FOUND");
+        out.set(t, ps.filter((p) => p < n));
+      } else {
+        out.set(t, range(n));
+      }
+    }
+    return out;
+  }
+
+  /** Earliest (-2) or latest (-1) offsets of partitions, as `topic -> partition -> offset`. */
+  async listOffsets(parts: ReadonlyMap<string, readonly number[]>, which: typeof EARLIEST | typeof LATEST, isolationLevel: 0 | 1): Promise<Record<string, Record<string, number>>> {
+    const out: Record<string, Record<string, number>> = {};
+    const topics = [...parts.keys()].filter((t) => parts.get(t)!.length > 0);
+    if (topics.length === 0) return out;
+    const partitions: Record<string, number[]> = {};
+    for (const t of topics) partitions[t] = [...parts.get(t)!];
+    const res = await this.consumer.listOffsets({ topics, partitions, timestamp: BigInt(which), isolationLevel });
+    for (const t of topics) {
+      out[t] = {};
+      const offs = res.get(t) ?? [];
+      for (const p of parts.get(t)!) {
+        const v = offs[p];
+        if (v === undefined) continue;
+        out[t][String(p)] = Number(v);
+      }
+    }
+    return out;
+  }
+
+  /** Resolves an offset spec against the partitions now: specific offsets keep -2/-1 resolved. */
+  async resolve(spec: OffsetSpec, parts: ReadonlyMap<string, readonly number[]>, isolationLevel: 0 | 1, name: string): Promise<Record<string, Record<string, number>>> {
+    if (spec.kind === "earliest") return this.listOffsets(parts, EARLIEST, isolationLevel);
+    if (spec.kind === "latest") return this.listOffsets(parts, LATEST, isolationLevel);
+    const earliest = await this.listOffsets(parts, EARLIEST, isolationLevel);
+    const latest = await this.listOffsets(parts, LATEST, isolationLevel);
+    const out: Record<string, Record<string, number>> = {};
+    for (const [t, ps] of parts) {
+      out[t] = {};
+      const given = spec.offsets[t];
+      if (!given) throw new AnalysisError(`Kafka option ${name} has no offsets for topic ${JSON.stringify(t)}; a JSON of specific offsets must cover every subscribed topic partition (${[...parts.keys()].join(", ")}).`, "KAFKA_OFFSETS_INCOMPLETE");
+      for (const p of ps) {
+        const v = given[String(p)];
+        if (v === undefined) throw new AnalysisError(`Kafka option ${name} has no offset for partition ${p} of topic ${JSON.stringify(t)}; give every partition an offset (-2 = earliest, -1 = latest).`, "KAFKA_OFFSETS_INCOMPLETE");
+        out[t][String(p)] = v === EARLIEST ? earliest[t][String(p)] : v === LATEST ? latest[t][String(p)] : v;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Fetches exactly the offsets `start <= offset < end` of every range, calling `onRecord` in offset
+   * order per partition. Deleted offsets (retention) or a vanished partition fail with a clear
+   * error when `failOnDataLoss`, and are skipped otherwise.
+   */
+  async fetchRanges(ranges: readonly OffsetRange[], opts: Pick<KafkaSourceOptions, "failOnDataLoss" | "isolationLevel" | "fetchMaxBytes">,
+    onRecord: (range: OffsetRange, r: FetchedRecord) => void): Promise<void> {
+    const todo = ranges.filter((r) => r.end > r.start);
+    if (todo.length === 0) return;
+    const parts = new Map<string, number[]>();
+    for (const r of todo) parts.set(r.topic, [...(parts.get(r.topic) ?? []), r.partition]);
+    const md = await this.consumer.metadata({ topics: [...parts.keys()], autocreateTopics: false, forceUpdate: true }).catch(() => null);
+    const earliest = await this.listOffsets(parts, EARLIEST, opts.isolationLevel).catch(() => ({} as Record<string, Record<string, number>>));
+    const latest = await this.listOffsets(parts, LATEST, opts.isolationLevel).catch(() => ({} as Record<string, Record<string, number>>));
+    type Live = { range: OffsetRange; first: bigint; next: bigint; end: bigint; topicId: string; leader: number; epoch: number };
+    const live: Live[] = [];
+    for (const r of todo) {
+      const t = md?.topics.get(r.topic);
+      const lo = earliest[r.topic]?.[String(r.partition)];
+      const hi = latest[r.topic]?.[String(r.partition)];
+      if (!t || r.partition >= t.partitionsCount || lo === undefined || hi === undefined) {
+        if (opts.failOnDataLoss) throw new ExecutionError(`Kafka partition ${r.topic}-${r.partition} is gone (topic deleted or shrunk) while offsets ${r.start}..${r.end} were still to be read. Some data may have been lost. Set the option failOnDataLoss to "false" to skip it instead.`, "KAFKA_DATA_LOSS");
+        continue;
+      }
+      let start = r.start;
+      if (start < lo) {
+        if (opts.failOnDataLoss) throw new ExecutionError(`Kafka offsets ${r.start}..${Math.min(lo, r.end) - 1} of ${r.topic}-${r.partition} are no longer available (the earliest offset is ${lo}: deleted by retention or compaction). Some data may have been lost. Set the option failOnDataLoss to "false" to skip them instead.`, "KAFKA_DATA_LOSS");
+        start = lo;
+      }
+      let end = r.end;
+      if (end > hi) {
+        if (opts.failOnDataLoss) throw new ExecutionError(`Kafka offset ${r.end} of ${r.topic}-${r.partition} is past its latest offset ${hi} (was the topic recreated?). Some data may have been lost. Set the option failOnDataLoss to "false" to skip it instead.`, "KAFKA_DATA_LOSS");
+        end = hi;
+      }
+      if (end <= start) continue;
+      const p = t.partitions[r.partition];
+      live.push({ range: r, first: BigInt(start), next: BigInt(start), end: BigInt(end), topicId: t.id, leader: p.leader, epoch: p.leaderEpoch });
+    }
+    let stalls = 0;
+    while (live.length > 0) {
+      const byLeader = new Map<number, Live[]>();
+      for (const l of live) byLeader.set(l.leader, [...(byLeader.get(l.leader) ?? []), l]);
+      let progressed = false;
+      for (const [node, ls] of byLeader) {
+        const byTopic = new Map<string, Live[]>();
+        for (const l of ls) byTopic.set(l.topicId, [...(byTopic.get(l.topicId) ?? []), l]);
+        const perPartition = Math.max(1 << 20, Math.floor(opts.fetchMaxBytes / ls.length));
+        const response = await this.consumer.fetch({
+          node,
+          maxWaitTime: 100,
+          minBytes: 1,
+          maxBytes: opts.fetchMaxBytes,
+          isolationLevel: opts.isolationLevel,
+          topics: [...byTopic].map(([topicId, tls]) => ({
+            topicId,
+            partitions: tls.map((l) => ({ partition: l.range.partition, fetchOffset: l.next, partitionMaxBytes: perPartition, currentLeaderEpoch: l.epoch, lastFetchedEpoch: -1 })),
+          })),
+        });
+        for (const tr of response.responses) {
+          for (const pr of tr.partitions) {
+            const l = ls.find((x) => x.topicId === tr.topicId && x.range.partition === pr.partitionIndex);
+            if (!l) continue;
+            for (const batch of pr.records ?? []) {
+              const last = batch.firstOffset + BigInt(batch.lastOffsetDelta);
+              if (last + 1n > l.next) { l.next = last + 1n; progressed = true; }
+              if (batch.attributes & 0x20) continue; // control batch (transaction marker)
+              const tsType = batch.attributes & LOG_APPEND_TIME ? 1 : 0;
+              for (const rec of batch.records) {
+                const offset = batch.firstOffset + BigInt(rec.offsetDelta);
+                if (offset < l.first || offset >= l.end) continue;
+                onRecord(l.range, {
+                  offset,
+                  timestamp: tsType ? batch.maxTimestamp : batch.firstTimestamp + rec.timestampDelta,
+                  timestampType: tsType,
+                  key: rec.key,
+                  value: rec.value,
+                  headers: rec.headers,
+                });
+              }
+            }
+          }
+        }
+      }
+      for (let i = live.length - 1; i >= 0; i--) if (live[i].next >= live[i].end) live.splice(i, 1);
+      if (!progressed && live.length > 0) {
+        // Offsets below the end that no fetch returns: an open transaction (read_committed waits
+        // for it) or trailing markers. Bounded: a range stuck for ~30 s is an error.
+        if (++stalls > 300) {
+          const l = live[0];
+          throw new ExecutionError(`Kafka fetch of ${l.range.topic}-${l.range.partition} made no progress at offset ${l.next} (wanted up to ${l.end}) for 30 s: an open transaction holds it back (read_committed), or the broker is unavailable.`, "KAFKA_FETCH_STALLED");
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      } else {
+        stalls = 0;
+      }
+    }
+  }
+}
+
+/** Offsets `topic -> partition -> offset` as Spark's JSON shape with sorted keys. */
+export function offsetsJson(o: PartitionOffsets): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const t of Object.keys(o).sort()) {
+    out[t] = {};
+    for (const p of Object.keys(o[t]).sort((a, b) => Number(a) - Number(b))) out[t][p] = o[t][p];
+  }
+  return out;
+}
+
+/** A producer of messages (idempotent; transactional when `transactionalId` is set). */
+export function createProducer(servers: readonly string[], clientId: string | null, transactionalId?: string, timeoutMs?: number | null): Producer {
+  return new Producer({
+    clientId: clientId ?? "quarry",
+    bootstrapBrokers: [...servers],
+    idempotent: true,
+    // Like the Java producer: a missing topic is created by the broker (auto.create.topics.enable).
+    autocreateTopics: true,
+    // The client's InitProducerId sends producer id 0 / epoch 0 unless told otherwise, which the
+    // broker answers with PRODUCER_FENCED once the transactional id has a history; -1/-1 asks for
+    // a fresh epoch (fencing any older producer with the same id).
+    ...(transactionalId ? { transactionalId, producerId: -1n, producerEpoch: -1 } : {}),
+    ...(timeoutMs ? { timeout: timeoutMs } : {}),
+    retries: 3,
+  });
+}
+
+export type KafkaMessage = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
