@@ -3,9 +3,11 @@
  * with backticks (`` `first name` ``, doubled to escape); DuckDB uses double quotes.
  */
 
-/** Rewrites backtick-quoted identifiers as double-quoted ones, leaving string literals alone. */
-export function backticksToDoubleQuotes(sql: string): string {
-  if (!sql.includes("`")) return sql;
+/**
+ * Walks `sql`, copying quoted runs (`'...'`, `"..."`) verbatim; at every other position `at(i)`
+ * may replace text by returning `[replacement, index after it]`, or return null to copy one character.
+ */
+function rewriteOutsideQuotes(sql: string, at: (i: number) => readonly [string, number] | null): string {
   let out = "";
   let i = 0;
   while (i < sql.length) {
@@ -16,24 +18,30 @@ export function backticksToDoubleQuotes(sql: string): string {
       i = end;
       continue;
     }
-    if (c === "`") {
-      let name = "";
-      let j = i + 1;
-      for (; j < sql.length; j++) {
-        if (sql[j] === "`") {
-          if (sql[j + 1] === "`") { name += "`"; j++; continue; }
-          break;
-        }
-        name += sql[j];
-      }
-      out += '"' + name.replace(/"/g, '""') + '"';
-      i = j + 1;
-      continue;
-    }
+    const r = at(i);
+    if (r) { out += r[0]; i = r[1]; continue; }
     out += c;
     i++;
   }
   return out;
+}
+
+/** Rewrites backtick-quoted identifiers as double-quoted ones, leaving string literals alone. */
+export function backticksToDoubleQuotes(sql: string): string {
+  if (!sql.includes("`")) return sql;
+  return rewriteOutsideQuotes(sql, (i) => {
+    if (sql[i] !== "`") return null;
+    let name = "";
+    let j = i + 1;
+    for (; j < sql.length; j++) {
+      if (sql[j] === "`") {
+        if (sql[j + 1] === "`") { name += "`"; j++; continue; }
+        break;
+      }
+      name += sql[j];
+    }
+    return ['"' + name.replace(/"/g, '""') + '"', j + 1];
+  });
 }
 
 /** Index just past the quoted run starting at `start` (quote doubled to escape). */
@@ -56,34 +64,17 @@ function closing(sql: string, start: number, quote: string): number {
  */
 export function rewriteStringCasts(sql: string): string {
   if (!/cast\s*\(/i.test(sql)) return sql;
-  let out = "";
-  let i = 0;
-  while (i < sql.length) {
-    const c = sql[i];
-    if (c === "'" || c === '"') {
-      const end = closing(sql, i, c);
-      out += sql.slice(i, end);
-      i = end;
-      continue;
-    }
+  return rewriteOutsideQuotes(sql, (i) => {
     const m = /^(?:try_)?cast\s*\(/i.exec(sql.slice(i, i + 12));
-    if (m && (i === 0 || !/[\w$]/.test(sql[i - 1]))) {
-      const open = i + m[0].length - 1;
-      const close = matchingParen(sql, open);
-      if (close > 0) {
-        const inner = sql.slice(open + 1, close);
-        const as = lastTopLevelAs(inner);
-        if (as >= 0 && /^\s*(string|varchar|text)\s*$/i.test(inner.slice(as + 4))) {
-          out += `quarry_cast_string(${rewriteStringCasts(inner.slice(0, as))})`;
-          i = close + 1;
-          continue;
-        }
-      }
-    }
-    out += c;
-    i++;
-  }
-  return out;
+    if (!m || (i > 0 && /[\w$]/.test(sql[i - 1]))) return null;
+    const open = i + m[0].length - 1;
+    const close = matchingParen(sql, open);
+    if (close < 0) return null;
+    const inner = sql.slice(open + 1, close);
+    const as = lastTopLevelAs(inner);
+    if (as < 0 || !/^\s*(string|varchar|text)\s*$/i.test(inner.slice(as + 4))) return null;
+    return [`quarry_cast_string(${rewriteStringCasts(inner.slice(0, as))})`, close + 1];
+  });
 }
 
 /** The index of the `)` closing the `(` at `open`, skipping quoted runs; -1 if none. */
