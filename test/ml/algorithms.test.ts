@@ -9,6 +9,16 @@ import { GaussianMixture, KMeans, LinearRegression, LogisticRegression } from "q
 import { conformance } from "../conformance/harness.js";
 
 conformance("ML algorithms match scikit-learn and Spark", (ctx) => {
+  // Every training iteration on Spark is a Spark job (0.1-2 s on the local test server, against
+  // milliseconds on the embedded engine). To keep the suite to minutes, fits that need more than
+  // SPARK_ITERATIONS iterations (EM to convergence on gmm_overlap, OWL-QN to tol 1e-14, 3000 steps
+  // of gradient descent) run on the embedded engine only; on Spark the same fixtures are checked
+  // through the fits that stay under it (EM step by step, L-BFGS without L1, the normal equations).
+  // The per-pass statistics on Spark are checked against the kernels in providers.test.ts.
+  const SPARK_ITERATIONS = 40;
+  const tooLong = (iterations: number) => ctx.backend.name === "spark" && iterations > SPARK_ITERATIONS;
+  /** OWL-QN (L1) to tol 1e-14 takes 50-220 iterations on these fixtures. */
+  const owlqnTooLong = (params: { regParam: number; elasticNetParam: number }) => tooLong(params.regParam > 0 && params.elasticNetParam > 0 ? 200 : 20);
 
   for (const name of ["gmm_separated.json", "gmm_overlap.json", "gmm_degenerate.json"]) {
     ctx.it(`GaussianMixture EM follows scikit-learn on ${name}`, async () => {
@@ -16,8 +26,16 @@ conformance("ML algorithms match scikit-learn and Spark", (ctx) => {
       const df = frame(ctx.spark, fx.X);
       const init = { weights: fx.init.weights_init, means: fx.init.means_init, covs: fx.init.covs_init };
       const gm = new GaussianMixture({ k: fx.k, initialModel: init, maxIter: fx.params.max_iter, tol: fx.params.tol * fx.n, regCovar: fx.params.reg_covar, statsProvider: "sql" });
-      const model = await gm.fit(df);
       const e = fx.expected;
+      // Iteration by iteration: exactly m EM steps from the same start.
+      for (const step of fx.steps) {
+        const m = await gm.copy({ maxIter: step.max_iter, tol: 0 }).fit(df);
+        closeAll(m.weights, step.weights, 1e-8, `weights after ${step.max_iter} iterations`);
+        m.gaussians.forEach((g, j) => closeAll(g.mean, step.means[j], 1e-8, `mean ${j} after ${step.max_iter} iterations`));
+        close(m.summary!.logLikelihood, step.lower_bound_total, 1e-8, `log-likelihood of iteration ${step.max_iter}`);
+      }
+      if (tooLong(e.n_iter)) return;
+      const model = await gm.fit(df);
       assert.equal(model.summary!.numIter, e.n_iter);
       close(model.summary!.logLikelihood, e.lower_bound_total, 1e-6, "logLikelihood");
       closeAll(model.weights, e.weights, 1e-6, "weights");
@@ -26,13 +44,6 @@ conformance("ML algorithms match scikit-learn and Spark", (ctx) => {
         g.cov.forEach((row, a) => closeAll(row, e.covariances[j][a], 1e-6, `cov ${j}[${a}]`));
       });
       assert.deepEqual([...model.summary!.clusterSizes], e.cluster_sizes);
-      // Iteration by iteration: exactly m EM steps from the same start.
-      for (const step of fx.steps) {
-        const m = await gm.copy({ maxIter: step.max_iter, tol: 0 }).fit(df);
-        closeAll(m.weights, step.weights, 1e-8, `weights after ${step.max_iter} iterations`);
-        m.gaussians.forEach((g, j) => closeAll(g.mean, step.means[j], 1e-8, `mean ${j} after ${step.max_iter} iterations`));
-        close(m.summary!.logLikelihood, step.lower_bound_total, 1e-8, `log-likelihood of iteration ${step.max_iter}`);
-      }
       // Probabilities of the first rows.
       const probs = (await model.transform(df).orderBy("id").select("probability").limit(20).collect()).map((r) => r["probability"] as number[]);
       probs.forEach((p, i) => closeAll(p, e.proba_head[i], 1e-6, `probability of row ${i}`));
@@ -86,6 +97,7 @@ conformance("ML algorithms match scikit-learn and Spark", (ctx) => {
     for (const c of fx.cases) {
       for (const solver of ["normal", "lbfgs"] as const) {
         if (solver === "normal" && c.spark_params.elasticNetParam > 0 && c.spark_params.regParam > 0) continue;
+        if (solver === "lbfgs" && owlqnTooLong(c.spark_params)) continue;
         const model = await new LinearRegression({ ...c.spark_params, weightCol: "w", solver, tol: 1e-14, maxIter: 1000 }).fit(frame(ctx.spark, fx.X, fx.y, fx.w));
         const e = c.expected_by_solver?.[solver === "lbfgs" ? "l-bfgs" : "normal"] ?? c.expected;
         closeAll(model.coefficients, e.coefficients, 1e-6, `${c.name}/${solver} coefficients`);
@@ -101,12 +113,14 @@ conformance("ML algorithms match scikit-learn and Spark", (ctx) => {
       for (const solver of ["normal", "l-bfgs"] as const) {
         const e = c.expected_by_solver[solver];
         if (!e || (solver === "normal" && c.spark_params.elasticNetParam > 0)) continue;
+        if (solver === "l-bfgs" && owlqnTooLong(c.spark_params)) continue;
         const model = await new LinearRegression({ ...c.spark_params, solver: solver === "l-bfgs" ? "lbfgs" : "normal", tol: 1e-14, maxIter: 2000 }).fit(df);
         closeAll(model.coefficients, e.coefficients, 1e-6, `${c.name}/${solver} coefficients`);
         close(model.intercept, e.intercept, 1e-6, `${c.name}/${solver} intercept`);
       }
     }
-    // Gradient descent and mini-batch SGD head for the same optimum (looser: first-order methods).
+    // Gradient descent heads for the same optimum (looser: a first-order method).
+    if (tooLong(3000)) return;
     const ridge = fx.cases.find((c: { name: string }) => c.name === "ridge");
     const gd = await new LinearRegression({ ...ridge.spark_params, solver: "gd", maxIter: 3000, tol: 1e-12 }).fit(df);
     closeAll(gd.coefficients, ridge.expected_by_solver["l-bfgs"].coefficients, 1e-3, "gd coefficients");

@@ -1,11 +1,14 @@
 /**
  * The two statistics providers — one engine aggregate per pass, and WebAssembly kernels over an
- * in-memory copy — compute the same sufficient statistics (1e-9 relative) on the same data.
+ * in-memory copy — compute the same sufficient statistics (1e-9 relative) on the same data. The
+ * kernels run on the embedded engine; the engine aggregate runs on every enabled backend, so on
+ * Spark this checks the statistics computed on the cluster against the kernels.
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Session, type DataFrame } from "quarry";
 import { SqlStatsProvider, KernelStatsProvider, gmmPrecompute, type StatsProvider } from "quarry/ml";
+import { BACKENDS } from "../conformance/harness.js";
 
 function closeArrays(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
   assert.equal(a.length, b.length, `${what}: length`);
@@ -17,13 +20,13 @@ function closeArrays(a: ArrayLike<number>, b: ArrayLike<number>, what: string): 
   }
 }
 
-describe("SQL and kernel statistics providers agree", () => {
-  let spark: Session;
-  let df: DataFrame;
+for (const backend of BACKENDS.filter((b) => b.enabled)) describe(`SQL (on ${backend.name}) and kernel statistics providers agree`, () => {
+  let spark: Session, embedded: Session;
   let sql: StatsProvider, kernel: StatsProvider;
   const d = 5;
   before(async () => {
-    spark = await Session.builder().appName("providers").create();
+    spark = await backend.newSession();
+    embedded = await Session.builder().appName("providers").create();
     let s = 12345;
     const r = () => { s = (s * 16807) % 2147483647; return s / 2147483647; };
     // 20,011 rows: not a multiple of any chunk size, weighted, three classes.
@@ -31,13 +34,13 @@ describe("SQL and kernel statistics providers agree", () => {
       const x = Array.from({ length: d }, (_, j) => (i % 3) * (j + 1) + 3 * (r() - 0.5));
       return { features: x, label: i % 2, cls: i % 3, w: 0.5 + r() };
     });
-    df = spark.createDataFrame(rows, "features ARRAY<DOUBLE>, label DOUBLE, cls DOUBLE, w DOUBLE");
+    const frameIn = (session: Session): DataFrame => session.createDataFrame(rows, "features ARRAY<DOUBLE>, label DOUBLE, cls DOUBLE, w DOUBLE");
     const cols = { featuresCol: "features", labelCol: "label", weightCol: "w" };
-    sql = await SqlStatsProvider.create(df, cols, d, { center: true });
-    kernel = (await KernelStatsProvider.create(df, cols, d, { center: true, normalize: false }))!;
+    sql = await SqlStatsProvider.create(frameIn(spark), cols, d, { center: true });
+    kernel = (await KernelStatsProvider.create(frameIn(embedded), cols, d, { center: true, normalize: false }))!;
     assert.ok(kernel, "the data fits the kernels' budget");
   });
-  after(async () => { await sql.close(); await kernel.close(); await spark.stop(); });
+  after(async () => { await sql.close(); await kernel.close(); await spark.stop(); await embedded.stop(); });
 
   it("summary statistics", async () => {
     const [a, b] = await Promise.all([kernel.summary(), sql.summary()]);
