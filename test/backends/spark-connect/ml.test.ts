@@ -54,6 +54,10 @@ describe("quarry/ml on spark-connect", { skip: SPARK_SKIP }, () => {
     }
   });
 
+  it("statsProvider \"kernel\" fails clearly on Spark (the kernels need the embedded engine)", async () => {
+    await assert.rejects(new LogisticRegression({ statsProvider: "kernel" }).fit(frame(spark, X, y)), /statsProvider "kernel" needs the embedded engine.*use "sql" or "auto"/);
+  });
+
   it("transform compiles to Spark expressions, without user-defined functions", async () => {
     const model = await new GaussianMixture({ k: 2, seed: 5, maxIter: 3 }).fit(frame(spark, X));
     const plan = await captureStdout(() => model.transform(frame(spark, X)).explain(true));
