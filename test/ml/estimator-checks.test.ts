@@ -73,7 +73,11 @@ conformance("estimator checks", (ctx) => {
       const df = data(spark);
       const est = c.make();
       const paramsBefore = JSON.stringify(est.getParams(), (_k, v) => (typeof v === "function" ? "fn" : v));
+      // A fit caches its training columns for the passes and releases them at the end.
+      const cached = (spark as unknown as { cachedPlans: ReadonlySet<unknown> }).cachedPlans;
+      const cachedBefore = cached.size;
       const m1 = await est.fit(df);
+      assert.equal(cached.size, cachedBefore, "the fit left a cached frame behind");
       const m2 = await est.fit(df);
       assert.equal(JSON.stringify(est.getParams(), (_k, v) => (typeof v === "function" ? "fn" : v)), paramsBefore, "fit changed the estimator's params");
       // Where training ran: on Spark "auto" must aggregate on the cluster, never pull the data to Node.
