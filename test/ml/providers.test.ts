@@ -7,7 +7,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Session, type DataFrame } from "quarry";
-import { SqlStatsProvider, KernelStatsProvider, gmmPrecompute, type StatsProvider } from "quarry/ml";
+import { SqlStatsProvider, KernelStatsProvider, LogisticRegression, gmmPrecompute, type StatsProvider } from "quarry/ml";
 import { BACKENDS } from "../conformance/harness.js";
 
 function closeArrays(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
@@ -85,5 +85,31 @@ for (const backend of BACKENDS.filter((b) => b.enabled)) describe(`SQL (on ${bac
     const [a, b] = await Promise.all([kernel.gram(), sql.gram()]);
     closeArrays(a.xtx, b.xtx, "X'WX"); closeArrays(a.xty, b.xty, "X'Wy"); closeArrays(a.sumX, b.sumX, "Σwx");
     closeArrays([a.weightSum, a.sumY, a.sumYY], [b.weightSum, b.sumY, b.sumYY], "label sums");
+  });
+});
+
+describe("LogisticRegression's training summary from the engine and from the kernels' columns", () => {
+  it("merges a curve with more than 10,000 distinct scores the same way (the engine sends back only the curve)", async () => {
+    const spark = await Session.builder().appName("providers-roc").create();
+    try {
+      let s = 7;
+      const r = () => { s = (s * 16807) % 2147483647; return s / 2147483647; };
+      const rows = Array.from({ length: 25000 }, () => {
+        const a = r() * 4 - 2, b = r() * 4 - 2;
+        return { features: [a, b], label: r() < 1 / (1 + Math.exp(-(a - 0.5 * b))) ? 1 : 0 };
+      });
+      const df = spark.createDataFrame(rows, "features ARRAY<DOUBLE>, label DOUBLE");
+      const [kernel, sql] = [(await new LogisticRegression({ statsProvider: "kernel" }).fit(df)).summary!, (await new LogisticRegression({ statsProvider: "sql" }).fit(df)).summary!];
+      assert.equal(kernel.statsProvider, "kernel");
+      assert.equal(sql.statsProvider, "sql");
+      assert.ok(kernel.roc!.length > 5000 && kernel.roc!.length <= 10002, `a merged curve (${kernel.roc!.length} points)`);
+      // The two fits agree to ~1e-12 (the providers' sums round differently), so the curves do too.
+      const flat = (c: readonly Record<string, number>[]) => c.flatMap((pt) => Object.keys(pt).sort().map((k) => pt[k]));
+      closeArrays(flat(sql.roc!), flat(kernel.roc!), "roc");
+      closeArrays(flat(sql.pr!), flat(kernel.pr!), "pr");
+      closeArrays([sql.areaUnderROC!], [kernel.areaUnderROC!], "areaUnderROC");
+    } finally {
+      await spark.stop();
+    }
   });
 });
