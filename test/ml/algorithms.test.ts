@@ -2,25 +2,40 @@
  * The algorithms against reference values: scikit-learn and Spark ML results produced by
  * test/ml/fixtures/gen_algorithms.py (same data, same initialisation), and closed forms.
  */
-import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { Session, F } from "quarry";
+import { F } from "quarry";
 import { fixture, close, closeAll, frame } from "./helpers.js";
 import { GaussianMixture, KMeans, LinearRegression, LogisticRegression } from "quarry/ml";
+import { conformance } from "../conformance/harness.js";
 
-describe("ML algorithms match scikit-learn and Spark", () => {
-  let spark: Session;
-  before(async () => { spark = await Session.builder().appName("ml-algorithms").create(); });
-  after(async () => { await spark.stop(); });
+conformance("ML algorithms match scikit-learn and Spark", (ctx) => {
+  // Every training iteration on Spark is a Spark job (0.1-2 s on the local test server, against
+  // milliseconds on the embedded engine). To keep the suite to minutes, fits that need more than
+  // SPARK_ITERATIONS iterations (EM to convergence on gmm_overlap, OWL-QN to tol 1e-14, 3000 steps
+  // of gradient descent) run on the embedded engine only; on Spark the same fixtures are checked
+  // through the fits that stay under it (EM step by step, L-BFGS without L1, the normal equations).
+  // The per-pass statistics on Spark are checked against the kernels in providers.test.ts.
+  const SPARK_ITERATIONS = 40;
+  const tooLong = (iterations: number) => ctx.backend.name === "spark" && iterations > SPARK_ITERATIONS;
+  /** OWL-QN (L1) to tol 1e-14 takes 50-220 iterations on these fixtures. */
+  const owlqnTooLong = (params: { regParam: number; elasticNetParam: number }) => tooLong(params.regParam > 0 && params.elasticNetParam > 0 ? 200 : 20);
 
   for (const name of ["gmm_separated.json", "gmm_overlap.json", "gmm_degenerate.json"]) {
-    it(`GaussianMixture EM follows scikit-learn on ${name}`, async () => {
+    ctx.it(`GaussianMixture EM follows scikit-learn on ${name}`, async () => {
       const fx = fixture(name);
-      const df = frame(spark, fx.X);
+      const df = frame(ctx.spark, fx.X);
       const init = { weights: fx.init.weights_init, means: fx.init.means_init, covs: fx.init.covs_init };
       const gm = new GaussianMixture({ k: fx.k, initialModel: init, maxIter: fx.params.max_iter, tol: fx.params.tol * fx.n, regCovar: fx.params.reg_covar, statsProvider: "sql" });
-      const model = await gm.fit(df);
       const e = fx.expected;
+      // Iteration by iteration: exactly m EM steps from the same start.
+      for (const step of fx.steps) {
+        const m = await gm.copy({ maxIter: step.max_iter, tol: 0 }).fit(df);
+        closeAll(m.weights, step.weights, 1e-8, `weights after ${step.max_iter} iterations`);
+        m.gaussians.forEach((g, j) => closeAll(g.mean, step.means[j], 1e-8, `mean ${j} after ${step.max_iter} iterations`));
+        close(m.summary!.logLikelihood, step.lower_bound_total, 1e-8, `log-likelihood of iteration ${step.max_iter}`);
+      }
+      if (tooLong(e.n_iter)) return;
+      const model = await gm.fit(df);
       assert.equal(model.summary!.numIter, e.n_iter);
       close(model.summary!.logLikelihood, e.lower_bound_total, 1e-6, "logLikelihood");
       closeAll(model.weights, e.weights, 1e-6, "weights");
@@ -29,31 +44,24 @@ describe("ML algorithms match scikit-learn and Spark", () => {
         g.cov.forEach((row, a) => closeAll(row, e.covariances[j][a], 1e-6, `cov ${j}[${a}]`));
       });
       assert.deepEqual([...model.summary!.clusterSizes], e.cluster_sizes);
-      // Iteration by iteration: exactly m EM steps from the same start.
-      for (const step of fx.steps) {
-        const m = await gm.copy({ maxIter: step.max_iter, tol: 0 }).fit(df);
-        closeAll(m.weights, step.weights, 1e-8, `weights after ${step.max_iter} iterations`);
-        m.gaussians.forEach((g, j) => closeAll(g.mean, step.means[j], 1e-8, `mean ${j} after ${step.max_iter} iterations`));
-        close(m.summary!.logLikelihood, step.lower_bound_total, 1e-8, `log-likelihood of iteration ${step.max_iter}`);
-      }
       // Probabilities of the first rows.
-      const probs = (await model.transform(df).select("probability").limit(20).collect()).map((r) => r["probability"] as number[]);
+      const probs = (await model.transform(df).orderBy("id").select("probability").limit(20).collect()).map((r) => r["probability"] as number[]);
       probs.forEach((p, i) => closeAll(p, e.proba_head[i], 1e-6, `probability of row ${i}`));
     });
   }
 
-  it("GaussianMixture does not produce NaN when a component collapses", async () => {
+  ctx.it("GaussianMixture does not produce NaN when a component collapses", async () => {
     // 50 identical points plus a spread cluster: one component sits on a single point.
     const X = [...Array.from({ length: 50 }, () => [1, 1]), ...Array.from({ length: 50 }, (_, i) => [5 + Math.sin(i), 5 + Math.cos(3 * i)])];
-    const m = await new GaussianMixture({ k: 2, seed: 3, maxIter: 50 }).fit(frame(spark, X));
+    const m = await new GaussianMixture({ k: 2, seed: 3, maxIter: 50 }).fit(frame(ctx.spark, X));
     for (const g of m.gaussians) for (const v of [...g.mean, ...g.cov.flat()]) assert.ok(Number.isFinite(v));
     assert.ok(Number.isFinite(m.summary!.logLikelihood));
   });
 
   for (const name of ["kmeans_blobs.json", "kmeans_overlap.json"]) {
-    it(`KMeans Lloyd iterations follow Spark's rules on ${name}`, async () => {
+    ctx.it(`KMeans Lloyd iterations follow Spark's rules on ${name}`, async () => {
       const fx = fixture(name);
-      const df = frame(spark, fx.X);
+      const df = frame(ctx.spark, fx.X);
       const s = fx.spark_semantics[0];
       const km = new KMeans({ k: fx.k, initialModel: { clusterCenters: fx.init }, tol: s.tol, maxIter: s.maxIter, statsProvider: "sql" });
       const model = await km.fit(df);
@@ -66,10 +74,10 @@ describe("ML algorithms match scikit-learn and Spark", () => {
     });
   }
 
-  it("LinearRegression (normal equations) matches OLS, its standard errors and p values", async () => {
+  ctx.it("LinearRegression (normal equations) matches OLS, its standard errors and p values", async () => {
     const fx = fixture("linreg_ols.json");
     for (const c of fx.cases) {
-      const model = await new LinearRegression({ ...c.spark_params, solver: "normal" }).fit(frame(spark, fx.X, fx.y));
+      const model = await new LinearRegression({ ...c.spark_params, solver: "normal" }).fit(frame(ctx.spark, fx.X, fx.y));
       const e = c.expected;
       closeAll(model.coefficients, e.coefficients, 1e-9, `${c.name} coefficients`);
       close(model.intercept, e.intercept, 1e-9, `${c.name} intercept`);
@@ -84,12 +92,13 @@ describe("ML algorithms match scikit-learn and Spark", () => {
     }
   });
 
-  it("LinearRegression with weights, and every solver, reaches the same optimum", async () => {
+  ctx.it("LinearRegression with weights, and every solver, reaches the same optimum", async () => {
     const fx = fixture("linreg_weighted.json");
     for (const c of fx.cases) {
       for (const solver of ["normal", "lbfgs"] as const) {
         if (solver === "normal" && c.spark_params.elasticNetParam > 0 && c.spark_params.regParam > 0) continue;
-        const model = await new LinearRegression({ ...c.spark_params, weightCol: "w", solver, tol: 1e-14, maxIter: 1000 }).fit(frame(spark, fx.X, fx.y, fx.w));
+        if (solver === "lbfgs" && owlqnTooLong(c.spark_params)) continue;
+        const model = await new LinearRegression({ ...c.spark_params, weightCol: "w", solver, tol: 1e-14, maxIter: 1000 }).fit(frame(ctx.spark, fx.X, fx.y, fx.w));
         const e = c.expected_by_solver?.[solver === "lbfgs" ? "l-bfgs" : "normal"] ?? c.expected;
         closeAll(model.coefficients, e.coefficients, 1e-6, `${c.name}/${solver} coefficients`);
         close(model.intercept, e.intercept, 1e-6, `${c.name}/${solver} intercept`);
@@ -97,46 +106,48 @@ describe("ML algorithms match scikit-learn and Spark", () => {
     }
   });
 
-  it("LinearRegression regularization follows Spark's objective (ridge, lasso, elastic net)", async () => {
+  ctx.it("LinearRegression regularization follows Spark's objective (ridge, lasso, elastic net)", async () => {
     const fx = fixture("linreg_regularized.json");
-    const df = frame(spark, fx.X, fx.y);
+    const df = frame(ctx.spark, fx.X, fx.y);
     for (const c of fx.cases) {
       for (const solver of ["normal", "l-bfgs"] as const) {
         const e = c.expected_by_solver[solver];
         if (!e || (solver === "normal" && c.spark_params.elasticNetParam > 0)) continue;
+        if (solver === "l-bfgs" && owlqnTooLong(c.spark_params)) continue;
         const model = await new LinearRegression({ ...c.spark_params, solver: solver === "l-bfgs" ? "lbfgs" : "normal", tol: 1e-14, maxIter: 2000 }).fit(df);
         closeAll(model.coefficients, e.coefficients, 1e-6, `${c.name}/${solver} coefficients`);
         close(model.intercept, e.intercept, 1e-6, `${c.name}/${solver} intercept`);
       }
     }
-    // Gradient descent and mini-batch SGD head for the same optimum (looser: first-order methods).
+    // Gradient descent heads for the same optimum (looser: a first-order method).
+    if (tooLong(3000)) return;
     const ridge = fx.cases.find((c: { name: string }) => c.name === "ridge");
     const gd = await new LinearRegression({ ...ridge.spark_params, solver: "gd", maxIter: 3000, tol: 1e-12 }).fit(df);
     closeAll(gd.coefficients, ridge.expected_by_solver["l-bfgs"].coefficients, 1e-3, "gd coefficients");
   });
 
-  it("LogisticRegression (binomial) matches the exact optimum of Spark's objective", async () => {
+  ctx.it("LogisticRegression (binomial) matches the exact optimum of Spark's objective", async () => {
     const fx = fixture("logreg_binomial.json");
     for (const c of fx.cases) {
-      const df = frame(spark, fx.X, fx.y, fx.w);
+      const df = frame(ctx.spark, fx.X, fx.y, fx.w);
       const model = await new LogisticRegression({ ...c.spark_params, tol: 1e-14, maxIter: 1000 }).fit(df);
       const e = c.expected;
       closeAll(model.coefficients, e.coefficients, 1e-6, `${c.name} coefficients`);
       close(model.intercept, e.intercept, 1e-6, `${c.name} intercept`);
       close(model.summary!.accuracy, e.accuracy, 1e-12, `${c.name} accuracy`);
       close(model.summary!.areaUnderROC!, e.areaUnderROC, 1e-9, `${c.name} areaUnderROC`);
-      const probs = (await model.transform(df).select("probability").limit(20).collect()).map((r) => (r["probability"] as number[])[1]);
+      const probs = (await model.transform(df).orderBy("id").select("probability").limit(20).collect()).map((r) => (r["probability"] as number[])[1]);
       closeAll(probs, e.probability_head, 1e-6, `${c.name} probabilities`);
     }
   });
 
-  it("LogisticRegression (multinomial) matches scikit-learn's probabilities", async () => {
+  ctx.it("LogisticRegression (multinomial) matches scikit-learn's probabilities", async () => {
     const fx = fixture("logreg_multinomial.json");
-    const df = frame(spark, fx.X, fx.y);
+    const df = frame(ctx.spark, fx.X, fx.y);
     for (const c of fx.cases) {
       const model = await new LogisticRegression({ ...c.spark_params, tol: 1e-14, maxIter: 2000 }).fit(df);
       const e = c.expected;
-      const probs = (await model.transform(df).select("probability").limit(20).collect()).map((r) => r["probability"] as number[]);
+      const probs = (await model.transform(df).orderBy("id").select("probability").limit(20).collect()).map((r) => r["probability"] as number[]);
       probs.forEach((p, i) => closeAll(p, e.probability_head[i], 1e-6, `${c.name} probability row ${i}`));
       const diff = model.coefficientMatrix.map((row) => row.map((v, j) => v - model.coefficientMatrix[0][j]));
       diff.forEach((row, k) => closeAll(row, e.coefficient_diff_vs_class0[k], 1e-5, `${c.name} coefficient differences, class ${k}`));
@@ -144,8 +155,8 @@ describe("ML algorithms match scikit-learn and Spark", () => {
     }
   });
 
-  it("fits on a features column built with F.array, and rejects bad input clearly", async () => {
-    const df = spark.createDataFrame([{ a: 1, b: 2, y: 0 }, { a: 2, b: 1, y: 1 }, { a: 3, b: 3, y: 2 }]).withColumn("features", F.array("a", "b").cast("array<double>"));
+  ctx.it("fits on a features column built with F.array, and rejects bad input clearly", async () => {
+    const df = ctx.spark.createDataFrame([{ a: 1, b: 2, y: 0 }, { a: 2, b: 1, y: 1 }, { a: 3, b: 3, y: 2 }]).withColumn("features", F.array("a", "b").cast("array<double>"));
     await assert.rejects(new KMeans({ k: 5 }).fit(df), /larger than the number of rows/);
     await assert.rejects(new LogisticRegression({ family: "binomial", labelCol: "y" }).fit(df), /labels 0 and 1/);
     await assert.rejects(new KMeans({ featuresCol: "nope" }).fit(df), /`nope` does not exist/);

@@ -3,16 +3,14 @@
  * DefaultReadWriteTest): constructs with defaults, fits twice to the same result with a fixed
  * seed, leaves its params unchanged, keeps transform lazy, and round-trips save/load.
  */
-import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { Session, F, type DataFrame } from "quarry";
+import { F, type DataFrame, type Session } from "quarry";
 import {
   GaussianMixture, KMeans, LinearRegression, LogisticRegression, StandardScaler, MinMaxScaler, StringIndexer, OneHotEncoder,
   Pipeline, VectorAssembler, loadModel, type Estimator, type Model,
 } from "quarry/ml";
+import { conformance } from "../conformance/harness.js";
 
 interface Case {
   readonly name: string;
@@ -67,23 +65,24 @@ async function outputs(model: Model, df: DataFrame, cols: readonly string[]): Pr
   return (await model.transform(df).orderBy("id").select(...cols).collect()).map((r) => cols.map((c) => r[c]));
 }
 
-describe("estimator checks", () => {
-  let spark: Session;
-  let dir: string;
-  before(async () => {
-    spark = await Session.builder().appName("estimator-checks").create();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "quarry-estimators-"));
-  });
-  after(async () => { await spark.stop(); fs.rmSync(dir, { recursive: true, force: true }); });
-
+conformance("estimator checks", (ctx) => {
   for (const c of CASES) {
-    it(`${c.name}: defaults, deterministic fit, params untouched, lazy transform, save/load`, async () => {
+    ctx.it(`${c.name}: defaults, deterministic fit, params untouched, lazy transform, save/load`, async () => {
+      const spark = ctx.spark;
+      const dir = ctx.tempDir();
       const df = data(spark);
       const est = c.make();
       const paramsBefore = JSON.stringify(est.getParams(), (_k, v) => (typeof v === "function" ? "fn" : v));
+      // A fit caches its training columns for the passes and releases them at the end.
+      const cached = (spark as unknown as { cachedPlans: ReadonlySet<unknown> }).cachedPlans;
+      const cachedBefore = cached.size;
       const m1 = await est.fit(df);
+      assert.equal(cached.size, cachedBefore, "the fit left a cached frame behind");
       const m2 = await est.fit(df);
       assert.equal(JSON.stringify(est.getParams(), (_k, v) => (typeof v === "function" ? "fn" : v)), paramsBefore, "fit changed the estimator's params");
+      // Where training ran: on Spark "auto" must aggregate on the cluster, never pull the data to Node.
+      const provider = (m1 as { summary?: { statsProvider?: string } | null }).summary?.statsProvider;
+      if (provider !== undefined) assert.equal(provider, ctx.backend.name === "spark" ? "sql" : "kernel", "the statistics provider \"auto\" picked");
       const o1 = await outputs(m1, df, c.outputs);
       assertClose(await outputs(m2, df, c.outputs), o1, "two fits with the same seed");
 
@@ -101,14 +100,14 @@ describe("estimator checks", () => {
     });
   }
 
-  it("every estimator constructs with its defaults and validates params in fit", async () => {
+  ctx.it("every estimator constructs with its defaults and validates params in fit", async () => {
     for (const E of [GaussianMixture, KMeans, LinearRegression, LogisticRegression]) {
       const e = new E();
       assert.ok(Object.keys(e.getParams()).length > 3);
       assert.ok(e.explainParams().includes("default"));
     }
-    await assert.rejects(new KMeans({ k: 0 }).fit(data(spark)), /k must be > 1/);
-    await assert.rejects(new LogisticRegression({ elasticNetParam: 2 }).fit(data(spark)), /elasticNetParam must be in \[0, 1\]/);
+    await assert.rejects(new KMeans({ k: 0 }).fit(data(ctx.spark)), /k must be > 1/);
+    await assert.rejects(new LogisticRegression({ elasticNetParam: 2 }).fit(data(ctx.spark)), /elasticNetParam must be in \[0, 1\]/);
     assert.throws(() => new KMeans({ kk: 3 } as never), /has no param "kk"/);
   });
 });

@@ -23,8 +23,11 @@ export function closeAll(actual: readonly number[], expected: readonly number[],
   actual.forEach((v, i) => close(v, expected[i], tol, `${what}[${i}]`));
 }
 
-/** A frame with a `features` vector column, and `label` / `w` when given. */
+/**
+ * A frame with an `id` (the row's position, to order results by: engines need not keep row order),
+ * a `features` vector column, and `label` / `w` when given.
+ */
 export function frame(spark: Session, X: number[][], y?: number[], w?: number[]): DataFrame {
-  const rows = X.map((x, i) => ({ features: x, ...(y ? { label: y[i] } : {}), ...(w ? { w: w[i] } : {}) }));
-  return spark.createDataFrame(rows, `features ARRAY<DOUBLE>${y ? ", label DOUBLE" : ""}${w ? ", w DOUBLE" : ""}`);
+  const rows = X.map((x, i) => ({ id: i, features: x, ...(y ? { label: y[i] } : {}), ...(w ? { w: w[i] } : {}) }));
+  return spark.createDataFrame(rows, `id INT, features ARRAY<DOUBLE>${y ? ", label DOUBLE" : ""}${w ? ", w DOUBLE" : ""}`);
 }

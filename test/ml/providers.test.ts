@@ -1,11 +1,14 @@
 /**
  * The two statistics providers — one engine aggregate per pass, and WebAssembly kernels over an
- * in-memory copy — compute the same sufficient statistics (1e-9 relative) on the same data.
+ * in-memory copy — compute the same sufficient statistics (1e-9 relative) on the same data. The
+ * kernels run on the embedded engine; the engine aggregate runs on every enabled backend, so on
+ * Spark this checks the statistics computed on the cluster against the kernels.
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Session, type DataFrame } from "quarry";
-import { SqlStatsProvider, KernelStatsProvider, gmmPrecompute, type StatsProvider } from "quarry/ml";
+import { SqlStatsProvider, KernelStatsProvider, LogisticRegression, gmmPrecompute, type StatsProvider } from "quarry/ml";
+import { BACKENDS } from "../conformance/harness.js";
 
 function closeArrays(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
   assert.equal(a.length, b.length, `${what}: length`);
@@ -17,13 +20,13 @@ function closeArrays(a: ArrayLike<number>, b: ArrayLike<number>, what: string): 
   }
 }
 
-describe("SQL and kernel statistics providers agree", () => {
-  let spark: Session;
-  let df: DataFrame;
+for (const backend of BACKENDS.filter((b) => b.enabled)) describe(`SQL (on ${backend.name}) and kernel statistics providers agree`, () => {
+  let spark: Session, embedded: Session;
   let sql: StatsProvider, kernel: StatsProvider;
   const d = 5;
   before(async () => {
-    spark = await Session.builder().appName("providers").create();
+    spark = await backend.newSession();
+    embedded = await Session.builder().appName("providers").create();
     let s = 12345;
     const r = () => { s = (s * 16807) % 2147483647; return s / 2147483647; };
     // 20,011 rows: not a multiple of any chunk size, weighted, three classes.
@@ -31,13 +34,13 @@ describe("SQL and kernel statistics providers agree", () => {
       const x = Array.from({ length: d }, (_, j) => (i % 3) * (j + 1) + 3 * (r() - 0.5));
       return { features: x, label: i % 2, cls: i % 3, w: 0.5 + r() };
     });
-    df = spark.createDataFrame(rows, "features ARRAY<DOUBLE>, label DOUBLE, cls DOUBLE, w DOUBLE");
+    const frameIn = (session: Session): DataFrame => session.createDataFrame(rows, "features ARRAY<DOUBLE>, label DOUBLE, cls DOUBLE, w DOUBLE");
     const cols = { featuresCol: "features", labelCol: "label", weightCol: "w" };
-    sql = await SqlStatsProvider.create(df, cols, d, { center: true });
-    kernel = (await KernelStatsProvider.create(df, cols, d, { center: true, normalize: false }))!;
+    sql = await SqlStatsProvider.create(frameIn(spark), cols, d, { center: true });
+    kernel = (await KernelStatsProvider.create(frameIn(embedded), cols, d, { center: true, normalize: false }))!;
     assert.ok(kernel, "the data fits the kernels' budget");
   });
-  after(async () => { await sql.close(); await kernel.close(); await spark.stop(); });
+  after(async () => { await sql.close(); await kernel.close(); await spark.stop(); await embedded.stop(); });
 
   it("summary statistics", async () => {
     const [a, b] = await Promise.all([kernel.summary(), sql.summary()]);
@@ -82,5 +85,31 @@ describe("SQL and kernel statistics providers agree", () => {
     const [a, b] = await Promise.all([kernel.gram(), sql.gram()]);
     closeArrays(a.xtx, b.xtx, "X'WX"); closeArrays(a.xty, b.xty, "X'Wy"); closeArrays(a.sumX, b.sumX, "Σwx");
     closeArrays([a.weightSum, a.sumY, a.sumYY], [b.weightSum, b.sumY, b.sumYY], "label sums");
+  });
+});
+
+describe("LogisticRegression's training summary from the engine and from the kernels' columns", () => {
+  it("merges a curve with more than 10,000 distinct scores the same way (the engine sends back only the curve)", async () => {
+    const spark = await Session.builder().appName("providers-roc").create();
+    try {
+      let s = 7;
+      const r = () => { s = (s * 16807) % 2147483647; return s / 2147483647; };
+      const rows = Array.from({ length: 25000 }, () => {
+        const a = r() * 4 - 2, b = r() * 4 - 2;
+        return { features: [a, b], label: r() < 1 / (1 + Math.exp(-(a - 0.5 * b))) ? 1 : 0 };
+      });
+      const df = spark.createDataFrame(rows, "features ARRAY<DOUBLE>, label DOUBLE");
+      const [kernel, sql] = [(await new LogisticRegression({ statsProvider: "kernel" }).fit(df)).summary!, (await new LogisticRegression({ statsProvider: "sql" }).fit(df)).summary!];
+      assert.equal(kernel.statsProvider, "kernel");
+      assert.equal(sql.statsProvider, "sql");
+      assert.ok(kernel.roc!.length > 5000 && kernel.roc!.length <= 10002, `a merged curve (${kernel.roc!.length} points)`);
+      // The two fits agree to ~1e-12 (the providers' sums round differently), so the curves do too.
+      const flat = (c: readonly Record<string, number>[]) => c.flatMap((pt) => Object.keys(pt).sort().map((k) => pt[k]));
+      closeArrays(flat(sql.roc!), flat(kernel.roc!), "roc");
+      closeArrays(flat(sql.pr!), flat(kernel.pr!), "pr");
+      closeArrays([sql.areaUnderROC!], [kernel.areaUnderROC!], "areaUnderROC");
+    } finally {
+      await spark.stop();
+    }
   });
 });

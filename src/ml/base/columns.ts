@@ -139,11 +139,3 @@ export function vectorToVectorSchema(stage: StageParamsView, owner: string, sche
 export function dbl(value: number): Column {
   return F.lit(value).cast("double");
 }
-
-/**
- * `a != b` (null when either is null). Written as NOT (a = b) because `Column.ne` does not reach
- * Spark Connect yet (it is sent as a function named `!=`, which Spark does not resolve).
- */
-export function notEqual(a: Column, b: Column | number): Column {
-  return a.eq(b).not();
-}

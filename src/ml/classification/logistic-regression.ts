@@ -5,6 +5,7 @@
  */
 import type { DataFrame } from "../../api/dataframe.js";
 import { F } from "../../api/functions.js";
+import { Window } from "../../api/window.js";
 import type { Column } from "../../api/column.js";
 import { IllegalArgumentError } from "../../errors.js";
 import { Estimator, Model } from "../base/estimator.js";
@@ -200,7 +201,14 @@ async function trainingSummary(model: LogisticRegressionModel, df: DataFrame, p:
   if (model.isMultinomial) return { accuracy, areaUnderROC: null, roc: null, pr: null, objectiveHistory: history, totalIterations: iterations, solver, statsProvider: providerName };
   // Weighted positives and negatives per distinct score, then the curves by a sweep from the top score down.
   const score = F.col(p.probabilityCol).getItem(1);
-  const rows = await t.groupBy(score.alias("s")).agg(F.sum(w.multiply(y)).alias("pos"), F.sum(w.multiply(F.lit(1).minus(y))).alias("neg")).orderBy(F.col("s").desc()).collect();
+  const perScore = t.groupBy(score.alias("s")).agg(F.sum(w.multiply(y)).alias("pos"), F.sum(w.multiply(F.lit(1).minus(y))).alias("neg"));
+  // At most 10,000 points, consecutive thresholds merged as localSummary merges them, and merged
+  // by the engine: only the curve comes back to this process, never a row per distinct score.
+  const step = Math.max(1, Math.ceil((await perScore.count()) / 10000));
+  const curve = step === 1 ? perScore : perScore
+    .withColumn("g", F.floor(F.row_number().over(Window.orderBy(F.col("s").desc())).minus(1).divide(step)))
+    .groupBy("g").agg(F.min("s").alias("s"), F.sum("pos").alias("pos"), F.sum("neg").alias("neg"));
+  const rows = await curve.orderBy(F.col("s").desc()).collect();
   const { auc, roc, pr } = curves(rows.map((r) => ({ score: Number(r["s"]), pos: Number(r["pos"]), neg: Number(r["neg"]) })));
   return { accuracy, areaUnderROC: auc, roc, pr, objectiveHistory: history, totalIterations: iterations, solver, statsProvider: providerName };
 }

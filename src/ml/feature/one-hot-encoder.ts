@@ -10,7 +10,7 @@ import type { StructType } from "../../plan/types.js";
 import { Estimator, Model } from "../base/estimator.js";
 import type { ParamTable } from "../base/params.js";
 import { dataNumbers, loadModelDir, registerModel, saveModelDir, type SaveOptions } from "../base/persistence.js";
-import { VECTOR_TYPE, checkNewColumn, notEqual, numericField, raiseError, vectorOf, withFields } from "../base/columns.js";
+import { VECTOR_TYPE, checkNewColumn, numericField, raiseError, vectorOf, withFields } from "../base/columns.js";
 
 /** Constructor arguments of OneHotEncoder and OneHotEncoderModel. */
 export interface OneHotEncoderParams {
@@ -96,7 +96,7 @@ export class OneHotEncoder extends Estimator<OneHotEncoderModel> {
     ins.forEach((c, j) => {
       const x = F.col(c).cast("double");
       // floor() returns a bigint (as in Spark) and fails on NaN; x % 1 is NaN for NaN and infinities.
-      const bad = x.isNaN().or(x.lt(0)).or(notEqual(x.mod(1), 0));
+      const bad = x.isNaN().or(x.lt(0)).or(x.mod(1).ne(0));
       aggs.push(F.max(F.when(bad, F.lit(null)).otherwise(x)).alias(`max${j}`));
       aggs.push(F.sum(F.when(bad, 1).otherwise(0)).alias(`bad${j}`));
       aggs.push(F.min(F.when(bad, x).otherwise(F.lit(null))).alias(`badv${j}`));

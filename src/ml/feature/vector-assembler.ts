@@ -10,7 +10,7 @@ import { typeToString, type StructType } from "../../plan/types.js";
 import { Transformer } from "../base/estimator.js";
 import type { ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir, type SaveOptions } from "../base/persistence.js";
-import { VECTOR_TYPE, checkNewColumn, findField, isNumericDataType, isVectorDataType, notEqual, raiseError, vectorOf, withFields } from "../base/columns.js";
+import { VECTOR_TYPE, checkNewColumn, findField, isNumericDataType, isVectorDataType, raiseError, vectorOf, withFields } from "../base/columns.js";
 
 /** What VectorAssembler does with a null or NaN input value. */
 export type VectorAssemblerHandleInvalid = "error" | "skip" | "keep";
@@ -143,7 +143,7 @@ export class VectorAssembler extends Transformer {
       } else {
         for (let i = 0; i < n; i++) elements.push(handleInvalid === "keep" ? F.coalesce(col.getItem(i), F.lit(NaN)) : col.getItem(i));
         invalid.push({ cond: col.isNull(), msg: `VectorAssembler: the vector column ${q(c)} is null in a row and handleInvalid is "error". ${advice}` });
-        sizeChecks.push({ cond: col.isNotNull().and(notEqual(F.size(c), n)), msg: `VectorAssembler: the vector column ${q(c)} has a row whose length is not ${n}, the size given in inputSizes.` });
+        sizeChecks.push({ cond: col.isNotNull().and(F.size(c).ne(n)), msg: `VectorAssembler: the vector column ${q(c)} has a row whose length is not ${n}, the size given in inputSizes.` });
       }
     }
     let value = vectorOf(elements);
