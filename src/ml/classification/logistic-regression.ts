@@ -10,7 +10,7 @@ import { IllegalArgumentError } from "../../errors.js";
 import { Estimator, Model } from "../base/estimator.js";
 import { ge, gt, inRange, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
-import { checkFeatures, checkNumericColumn, featureDimension, makeProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkFeatures, checkNumericColumn, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
 import { trainGlm, type Solver } from "../regression/glm.js";
 import { curvePoints, trapezoidArea, type ScoreCounts } from "../evaluation/binary-classification-evaluator.js";
 
@@ -79,8 +79,7 @@ export class LogisticRegression extends Estimator<LogisticRegressionModel> {
     await checkFeatures(df, p.featuresCol, "LogisticRegression");
     await checkNumericColumn(df, p.labelCol, "label", "LogisticRegression");
     if (p.weightCol) await checkNumericColumn(df, p.weightCol, "weight", "LogisticRegression");
-    const { d, n } = await featureDimension(df, p.featuresCol, "LogisticRegression");
-    const provider = await makeProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, d, p.statsProvider, { rows: n });
+    const { provider, d } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, "LogisticRegression", p.statsProvider);
     try {
       const summary = await provider.summary();
       if (summary.invalidRows > 0) throw new IllegalArgumentError(`LogisticRegression: ${summary.invalidRows} rows have null or NaN features; drop or impute them first.`, "INVALID_FEATURES");

@@ -13,7 +13,7 @@ import { ge, gt, inRange, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
 import { invertSPD, solveSPD, zeros, type Matrix } from "../linalg/dense.js";
 import { tTestPValue } from "../linalg/special.js";
-import { checkFeatures, checkNumericColumn, featureDimension, makeProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkFeatures, checkNumericColumn, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
 import { trainGlm, type Solver } from "./glm.js";
 import { regressionMetrics } from "./regression-metrics.js";
 
@@ -98,10 +98,9 @@ export class LinearRegression extends Estimator<LinearRegressionModel> {
     await checkFeatures(df, p.featuresCol, "LinearRegression");
     await checkNumericColumn(df, p.labelCol, "label", "LinearRegression");
     if (p.weightCol) await checkNumericColumn(df, p.weightCol, "weight", "LinearRegression");
-    const { d, n } = await featureDimension(df, p.featuresCol, "LinearRegression");
-    const provider = await makeProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, d, p.statsProvider, { rows: n });
+    const { provider, d } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, "LinearRegression", p.statsProvider);
     try {
-      const summary = await provider.summary();
+      const summary = await provider.summary({ labels: false });
       if (summary.invalidRows > 0) throw new IllegalArgumentError(`LinearRegression: ${summary.invalidRows} rows have null or NaN features; drop or impute them first.`, "INVALID_FEATURES");
       if (summary.nullLabels > 0) throw new IllegalArgumentError(`LinearRegression: ${summary.nullLabels} rows have a null label in ${JSON.stringify(p.labelCol)}; drop them first.`, "NULL_LABEL");
       const l1 = p.regParam * p.elasticNetParam;

@@ -80,6 +80,44 @@ export function gmm_generic(data: usize, stride: i32, d: i32, w: usize, y: usize
   flush(scratch, out, nacc);
 }
 
+// Hard assignment of a Gaussian mixture: per component, the number of rows whose largest
+// log w_k N_k(x) it has (the first one on ties); weights are ignored. The same parameters as
+// gmm_generic; output: k counts.
+export function gmm_hard_generic(data: usize, stride: i32, d: i32, w: usize, y: usize, params: usize, k: i32, scratch: usize, out: usize, start: i32, end: i32): void {
+  const cs: usize = <usize>stride << 3;
+  const T = (d * (d + 1)) >> 1;
+  const Q = 1 + d + T;
+  const xb = scratch;
+  for (let i = start; i < end; i += 2) {
+    loadPair(data, cs, i, d, xb);
+    let best = cst(C_NEG_INF);
+    let bi = f64x2(0.0, 0.0);
+    for (let c = 0; c < k; c++) {
+      const q = params + (<usize>(c * Q) << 4);
+      let a = q + (<usize>(1 + d) << 4);
+      let s = f64x2(0.0, 0.0);
+      for (let r = 0; r < d; r++) {
+        let t = f64x2(0.0, 0.0);
+        for (let j = 0; j <= r; j++) {
+          t = vadd(t, vmul(v128.load(a), xat(xb, j)));
+          a += 16;
+        }
+        s = vadd(s, sq(vsub(t, v128.load(q + (<usize>(1 + r) << 4)))));
+      }
+      const l = vadd(v128.load(q), vmul(cst(C_NEG_HALF), s));
+      const gt = f64x2.gt(l, best);
+      best = v128.bitselect(l, best, gt);
+      bi = v128.bitselect(splat(<f64>c), bi, gt);
+    }
+    const o0 = out + (<usize>(<i32>f64x2.extract_lane(bi, 0)) << 3);
+    store<f64>(o0, load<f64>(o0) + 1.0);
+    if (i + 1 < end) {
+      const o1 = out + (<usize>(<i32>f64x2.extract_lane(bi, 1)) << 3);
+      store<f64>(o1, load<f64>(o1) + 1.0);
+    }
+  }
+}
+
 export function kmeans_generic(data: usize, stride: i32, d: i32, w: usize, y: usize, params: usize, k: i32, scratch: usize, out: usize, start: i32, end: i32): void {
   const cs: usize = <usize>stride << 3;
   const xb = scratch;
