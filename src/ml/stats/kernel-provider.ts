@@ -9,7 +9,7 @@ import type { DataFrame } from "../../api/dataframe.js";
 import type { Session } from "../../session/session.js";
 import type { DuckDBBackend } from "../../backends/duckdb/duckdb-backend.js";
 import { KernelPool, type ResidentColumns } from "../kernels/index.js";
-import { prng } from "../common.js";
+import { featureDimension, prng } from "../common.js";
 import type { BatchSpec, GlmStats, GmmPrecomputed, GmmStats, GramStats, KMeansStats, StatsProvider, SummaryStats, TrainingColumns } from "./provider.js";
 import { SqlStatsProvider } from "./sql-provider.js";
 import { assembledColumns, exportFrame, vectorColumns, type EngineColumns } from "./engine-columns.js";
@@ -139,18 +139,21 @@ export class KernelStatsProvider implements StatsProvider {
    * when the features come from one (no vector length pass, no list per row); otherwise finds
    * the vector length first. Returns null when the data is larger than `budgetBytes`, so the
    * caller falls back to the engine.
+   * @param opts `featureDimension`: how to find d and the row count when the vector column must
+   *   be read (default: one aggregate pass)
    */
-  static async create(df: DataFrame, cols: TrainingColumns, opts: { center: boolean; normalize: boolean; budgetBytes?: number; featureDimension: () => Promise<{ d: number; n: number }> }): Promise<{ provider: KernelStatsProvider; d: number; n: number } | null> {
+  static async create(df: DataFrame, cols: TrainingColumns, opts: { center: boolean; normalize: boolean; budgetBytes?: number; featureDimension?: () => Promise<{ d: number; n: number }> }): Promise<{ provider: KernelStatsProvider; d: number; n: number } | null> {
     const budget = opts.budgetBytes ?? defaultKernelBudget();
+    const dimension = opts.featureDimension ?? (() => featureDimension(df, cols.featuresCol, "KernelStatsProvider"));
     const perRow = (d: number) => 8 * (d + (cols.labelCol ? 1 : 0) + (cols.weightCol ? 1 : 0));
     let src: EngineColumns | null = assembledColumns(df, cols);
     let d: number, n: number;
     if (src) {
       d = src.features.length;
       n = await src.frame.count();
-      if (n === 0) ({ d, n } = await opts.featureDimension()); // throws the usual "no rows" error
+      if (n === 0) ({ d, n } = await dimension()); // throws the usual "no rows" error
     } else {
-      ({ d, n } = await opts.featureDimension());
+      ({ d, n } = await dimension());
       src = vectorColumns(df, cols, d);
     }
     if (n * perRow(d) > budget) return null;
@@ -160,7 +163,7 @@ export class KernelStatsProvider implements StatsProvider {
       if (loaded.invalid > 0 && src.direct) {
         // Null or NaN inputs: read the vector column itself, so the assembler's handleInvalid
         // applies exactly as it would without this shortcut (its error, or its NaN).
-        ({ d, n } = await opts.featureDimension());
+        ({ d, n } = await dimension());
         src = vectorColumns(df, cols, d);
         loaded = await copyIntoPool(exportFrame(src, opts.normalize), pool, n, d, !!cols.labelCol, !!cols.weightCol);
       }
