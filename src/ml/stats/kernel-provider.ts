@@ -113,6 +113,8 @@ function columnStatsWeighted(col: Float64Array, w: Float64Array): [number, numbe
 
 export class KernelStatsProvider implements StatsProvider {
   readonly name = "kernel";
+  /** True when the features were read from a VectorAssembler's inputs, not from the vector column. */
+  direct = false;
   private sql: SqlStatsProvider | null = null;
   private gramCache: GramStats | null = null;
   private readonly weightSum: number;
@@ -183,6 +185,7 @@ export class KernelStatsProvider implements StatsProvider {
       }
       const provider = new KernelStatsProvider(d, pool, release, x, views.labels, views.weights, invalid, nullLabels, shift,
         () => SqlStatsProvider.create(df, cols, d, { center: opts.center, normalize: opts.normalize }));
+      provider.direct = src.direct;
       return { provider, d, n };
     } catch (e) {
       await release();
