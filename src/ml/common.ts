@@ -69,7 +69,8 @@ export type ProviderChoice = "auto" | "sql" | "kernel";
 /**
  * Creates the provider for one fit and finds the vector length d and the row count n: on the
  * embedded engine, WebAssembly kernels over a copy in their memory when the data fits the
- * budget; otherwise (or on Spark) one engine aggregate per pass.
+ * budget, else over the rows streamed from the engine on every pass; on Spark (or with
+ * "sql") one engine aggregate per pass.
  * @param owner the estimator, for error messages
  */
 export async function trainingProvider(df: DataFrame, cols: TrainingColumns, owner: string, choice: ProviderChoice, opts: { center?: boolean; normalize?: boolean } = {}): Promise<{ provider: StatsProvider; d: number; n: number }> {
@@ -82,8 +83,7 @@ export async function trainingProvider(df: DataFrame, cols: TrainingColumns, own
   const dimension = async () => (dim ??= await featureDimension(df, cols.featuresCol, owner));
   if (choice !== "sql" && embedded) {
     const { KernelStatsProvider } = await import("./stats/kernel-provider.js");
-    const r = await KernelStatsProvider.create(df, cols, { ...o, budgetBytes: choice === "kernel" ? Infinity : undefined, featureDimension: dimension });
-    if (r) return r;
+    return KernelStatsProvider.create(df, cols, { ...o, featureDimension: dimension });
   }
   const { d, n } = await dimension();
   return { provider: await SqlStatsProvider.create(df, cols, d, o), d, n };

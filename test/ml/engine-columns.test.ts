@@ -38,7 +38,7 @@ describe("kernel provider: columns from the engine", () => {
     const assembled = assembler.transform(raw);
     // A projection on top hides the assembler: the provider then reads features[i].
     const viaVector = assembled.select("features", "label", "w");
-    const a = (await KernelStatsProvider.create(assembled, cols, { center: true, normalize: false }))!;
+    const a = await KernelStatsProvider.create(assembled, cols, { center: true, normalize: false });
     const sa = await a.provider.summary();
     const s1 = { summary: sa, gmm: null as unknown, kmeans: await a.provider.kmeans([[0, 0, 0, 0], [1, 1, 100, 3]]), bin: await a.provider.binomial(Float64Array.from([0.1, -0.2, 0.01, 0.3]), 0.5, null), gram: await a.provider.gram() };
     const pre = gmmPrecompute([0.4, 0.6], [[[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0.1, 0], [0, 0, 0, 0.5]], [[2, 0, 0, 0], [0.1, 1, 0, 0], [0, 0, 0.2, 0], [0, 0, 0, 1]]],
@@ -47,7 +47,7 @@ describe("kernel provider: columns from the engine", () => {
     assert.equal(a.provider.direct, true);
     assert.equal(a.d, 4); assert.equal(a.n, 2003);
     await a.provider.close();
-    const b = (await KernelStatsProvider.create(viaVector, cols, { center: true, normalize: false }))!;
+    const b = await KernelStatsProvider.create(viaVector, cols, { center: true, normalize: false });
     assert.equal(b.provider.direct, false);
     const sb = await b.provider.summary();
     same(sb.mean, sa.mean, "mean"); same(sb.variance, sa.variance, "variance"); same(sb.min, sa.min, "min"); same(sb.max, sa.max, "max");
@@ -64,6 +64,39 @@ describe("kernel provider: columns from the engine", () => {
     assert.deepEqual(await b.provider.gmmHardCounts!(pre), h1);
     await b.provider.close();
     void s1.gmm;
+  });
+
+  it("data beyond the memory budget streams from the engine on every pass, with the same statistics", async () => {
+    const df = assembler.transform(raw);
+    const resident = (await KernelStatsProvider.create(df, cols, { center: true, normalize: false })).provider;
+    const streamed = (await KernelStatsProvider.create(df, cols, { center: true, normalize: false, budgetBytes: 1024, streamRows: 300 })).provider;
+    try {
+      assert.equal(resident.mode, "resident");
+      assert.equal(streamed.mode, "stream");
+      assert.equal(streamed.localColumns(), null);
+      const near = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => {
+        let scale = 0;
+        for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+        for (let i = 0; i < b.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-12 * scale, `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+      };
+      const [s1, s2] = [await resident.summary(), await streamed.summary()];
+      near(s2.mean, s1.mean, "mean"); near(s2.variance, s1.variance, "variance");
+      near(streamed.shift!, resident.shift!, "shift");
+      assert.equal(s2.count, 2003);
+      const pre = gmmPrecompute([0.5, 0.5], [[[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0.1, 0], [0, 0, 0, 0.5]], [[2, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0.2, 0], [0, 0, 0, 1]]],
+        [[0, 0, 0, 0], [1, 1, 1, 1]], [0, 0], [[[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 100, 0], [0, 0, 0, 4]], [[0.25, 0, 0, 0], [0, 1, 0, 0], [0, 0, 25, 0], [0, 0, 0, 1]]]);
+      const [g1, g2] = [await resident.gmm(pre), await streamed.gmm(pre)];
+      near([g2.logLik, g2.weightSum], [g1.logLik, g1.weightSum], "GMM log-likelihood"); near(g2.sumRXX, g1.sumRXX, "GMM Σrxxᵀ");
+      assert.deepEqual(await streamed.gmmHardCounts!(pre), await resident.gmmHardCounts!(pre));
+      const [b1, b2] = [await resident.binomial(Float64Array.from([0.1, -0.2, 0.01, 0.3]), 0.5, null), await streamed.binomial(Float64Array.from([0.1, -0.2, 0.01, 0.3]), 0.5, null)];
+      near(b2.grad, b1.grad, "logistic gradient"); near([b2.loss], [b1.loss], "logistic loss");
+      const [k1, k2] = [await resident.kmeans([[0, 0, 0, 0], [1, 1, 1, 1]]), await streamed.kmeans([[0, 0, 0, 0], [1, 1, 1, 1]])];
+      near(k2.counts, k1.counts, "k-means weights"); near(k2.sums, k1.sums, "k-means sums");
+      near((await streamed.gram()).xtx, (await resident.gram()).xtx, "X'WX");
+      assert.equal((await streamed.sample(10, 1)).length, 10);
+    } finally {
+      await resident.close(); await streamed.close();
+    }
   });
 
   it("cosine k-means normalizes the same way on both paths", async () => {

@@ -8,7 +8,7 @@ import os from "node:os";
 import type { DataFrame } from "../../api/dataframe.js";
 import type { Session } from "../../session/session.js";
 import type { DuckDBBackend } from "../../backends/duckdb/duckdb-backend.js";
-import { KernelPool, type ResidentColumns } from "../kernels/index.js";
+import { KernelPool, type ColumnChunk, type ResidentColumns } from "../kernels/index.js";
 import { featureDimension, prng } from "../common.js";
 import type { BatchSpec, GlmStats, GmmPrecomputed, GmmStats, GramStats, KMeansStats, StatsProvider, SummaryStats, TrainingColumns } from "./provider.js";
 import { SqlStatsProvider } from "./sql-provider.js";
@@ -115,36 +115,49 @@ export class KernelStatsProvider implements StatsProvider {
   readonly name = "kernel";
   /** True when the features were read from a VectorAssembler's inputs, not from the vector column. */
   direct = false;
-  private sql: SqlStatsProvider | null = null;
+  private sql: SqlStatsProvider | null;
   private gramCache: GramStats | null = null;
-  private readonly weightSum: number;
+  private weightSum: number | null = null;
 
   private constructor(
     readonly d: number,
+    /** Rows (resident data) or null (streamed: the engine's aggregates answer the summary). */
+    private readonly local: { readonly x: readonly Float64Array[]; readonly y: Float64Array | null; readonly w: Float64Array | null } | null,
+    private readonly rows: number,
     private readonly pool: KernelPool,
     private readonly release: () => Promise<void>,
-    private readonly x: readonly Float64Array[],
-    private readonly y: Float64Array | null,
-    private readonly w: Float64Array | null,
     private readonly invalid: number,
     private readonly nullLabels: number,
     readonly shift: Float64Array | null,
+    sql: SqlStatsProvider | null,
     private readonly makeSql: () => Promise<SqlStatsProvider>,
   ) {
-    let sw = 0;
-    if (w) for (let r = 0; r < w.length; r++) sw += w[r];
-    this.weightSum = w ? sw : (x[0]?.length ?? 0);
+    this.sql = sql;
+  }
+
+  /** "resident" when the columns live in the kernels' memory, "stream" when every pass reads the engine again. */
+  get mode(): "resident" | "stream" { return this.local ? "resident" : "stream"; }
+
+  private async totalWeight(): Promise<number> {
+    if (this.weightSum === null) {
+      const w = this.local?.w;
+      if (this.local && !w) this.weightSum = this.rows;
+      else if (w) { let sw = 0; for (let r = 0; r < w.length; r++) sw += w[r]; this.weightSum = sw; }
+      else this.weightSum = (await this.summary({ labels: false })).weightSum;
+    }
+    return this.weightSum;
   }
 
   /**
    * Streams the training columns into the kernels' memory. Reads through a VectorAssembler
    * when the features come from one (no vector length pass, no list per row); otherwise finds
-   * the vector length first. Returns null when the data is larger than `budgetBytes`, so the
-   * caller falls back to the engine.
+   * the vector length first. Data larger than `budgetBytes` is not copied: every pass streams
+   * it from the engine through two buffers of `streamRows` rows (summary and samples then come
+   * from engine aggregates).
    * @param opts `featureDimension`: how to find d and the row count when the vector column must
    *   be read (default: one aggregate pass)
    */
-  static async create(df: DataFrame, cols: TrainingColumns, opts: { center: boolean; normalize: boolean; budgetBytes?: number; featureDimension?: () => Promise<{ d: number; n: number }> }): Promise<{ provider: KernelStatsProvider; d: number; n: number } | null> {
+  static async create(df: DataFrame, cols: TrainingColumns, opts: { center: boolean; normalize: boolean; budgetBytes?: number; streamRows?: number; featureDimension?: () => Promise<{ d: number; n: number }> }): Promise<{ provider: KernelStatsProvider; d: number; n: number }> {
     const budget = opts.budgetBytes ?? defaultKernelBudget();
     const dimension = opts.featureDimension ?? (() => featureDimension(df, cols.featuresCol, "KernelStatsProvider"));
     const perRow = (d: number) => 8 * (d + (cols.labelCol ? 1 : 0) + (cols.weightCol ? 1 : 0));
@@ -158,9 +171,12 @@ export class KernelStatsProvider implements StatsProvider {
       ({ d, n } = await dimension());
       src = vectorColumns(df, cols, d);
     }
-    if (n * perRow(d) > budget) return null;
     const { pool, release } = acquirePool(df.session);
     try {
+      if (n * perRow(d) > budget) {
+        const provider = await KernelStatsProvider.streamed(df, cols, src, d, n, pool, release, opts);
+        return { provider, d, n };
+      }
       let loaded = await copyIntoPool(exportFrame(src, opts.normalize), pool, n, d, !!cols.labelCol, !!cols.weightCol);
       if (loaded.invalid > 0 && src.direct) {
         // Null or NaN inputs: read the vector column itself, so the assembler's handleInvalid
@@ -183,7 +199,7 @@ export class KernelStatsProvider implements StatsProvider {
           for (let r = 0; r < n; r++) col[r] -= m;
         }
       }
-      const provider = new KernelStatsProvider(d, pool, release, x, views.labels, views.weights, invalid, nullLabels, shift,
+      const provider = new KernelStatsProvider(d, { x, y: views.labels, w: views.weights }, n, pool, release, invalid, nullLabels, shift, null,
         () => SqlStatsProvider.create(df, cols, d, { center: opts.center, normalize: opts.normalize }));
       provider.direct = src.direct;
       return { provider, d, n };
@@ -193,14 +209,43 @@ export class KernelStatsProvider implements StatsProvider {
     }
   }
 
+  /** A provider whose passes stream the rows from the engine on every pass (data beyond the budget). */
+  private static async streamed(df: DataFrame, cols: TrainingColumns, src: EngineColumns, d: number, n: number, pool: KernelPool, release: () => Promise<void>, opts: { center: boolean; normalize: boolean; streamRows?: number }): Promise<KernelStatsProvider> {
+    // The engine answers the summary and the means to subtract; no cache: the data is large.
+    const sql = await SqlStatsProvider.create(df, cols, d, { cache: false, center: opts.center, normalize: opts.normalize });
+    const shift = sql.shift;
+    const plan = exportFrame(src, opts.normalize).plan;
+    const backend = df.session.backend as DuckDBBackend;
+    const labeled = !!cols.labelCol, weighted = !!cols.weightCol;
+    const source = async function* (): AsyncGenerator<ColumnChunk> {
+      await df.session.beforeAction();
+      for await (const chunk of backend.scanDoubles(plan, "fit()")) {
+        const columns = chunk.columns.slice(0, d);
+        if (shift) columns.forEach((col, i) => { const m = shift[i]; for (let r = 0; r < col.length; r++) col[r] -= m; });
+        yield { columns, labels: labeled ? chunk.columns[d] : undefined, weights: weighted ? chunk.columns[d + (labeled ? 1 : 0)] : undefined };
+      }
+    };
+    await pool.loadChunks(source, { d, labeled, weighted, bufferRows: opts.streamRows });
+    // Rows with null or NaN features are counted by the summary, which every estimator reads
+    // (and stops at) before its first pass.
+    const provider = new KernelStatsProvider(d, null, n, pool, release, 0, 0, shift, sql, async () => sql);
+    provider.direct = src.direct;
+    return provider;
+  }
+
   private async fallback(): Promise<SqlStatsProvider> {
     if (!this.sql) this.sql = await this.makeSql();
     return this.sql;
   }
 
   async summary(options: { readonly labels?: boolean } = {}): Promise<SummaryStats> {
-    const { d, x, y, w } = this;
-    const n = x[0]?.length ?? 0;
+    if (!this.local) {
+      const sql: StatsProvider = await this.fallback();
+      return sql.summary(options);
+    }
+    const { d } = this;
+    const { x, y, w } = this.local;
+    const n = this.rows;
     let sw = 0, sww = 0, sy = 0, syy = 0;
     const mean = new Float64Array(d), variance = new Float64Array(d), min = new Float64Array(d), max = new Float64Array(d);
     if (w) for (let r = 0; r < n; r++) { const wr = w[r]; sw += wr; sww += wr * wr; }
@@ -244,7 +289,7 @@ export class KernelStatsProvider implements StatsProvider {
     const s = await this.pool.gmmStats({ weights: p.raw.weights, means: p.raw.means.map((m) => Float64Array.from(m)), covariances: p.raw.covs.map((c) => Float64Array.from(c.flat())) });
     const sumRX = new Float64Array(k * d), sumRXX = new Float64Array(k * d * d);
     for (let j = 0; j < k; j++) { sumRX.set(s.sumX[j], j * d); sumRXX.set(s.sumXX[j], j * d * d); }
-    return { weightSum: this.weightSum, logLik: s.logLikelihood, sumR: s.sumResp, sumRX, sumRXX };
+    return { weightSum: await this.totalWeight(), logLik: s.logLikelihood, sumR: s.sumResp, sumRX, sumRXX };
   }
 
   async gmmHardCounts(p: GmmPrecomputed): Promise<number[]> {
@@ -286,13 +331,15 @@ export class KernelStatsProvider implements StatsProvider {
   async gram(): Promise<GramStats> {
     if (!this.gramCache) {
       const g = await this.pool.gram();
-      this.gramCache = { weightSum: g.weightSum, count: this.x[0].length, sumX: g.sumX, sumY: g.sumY, sumYY: g.sumYY, xtx: g.xtx, xty: g.xty };
+      this.gramCache = { weightSum: g.weightSum, count: this.rows, sumX: g.sumX, sumY: g.sumY, sumYY: g.sumYY, xtx: g.xtx, xty: g.xty };
     }
     return this.gramCache;
   }
 
   async sample(n: number, seed: number): Promise<number[][]> {
-    const total = this.x[0].length;
+    if (!this.local) return (await this.fallback()).sample(n, seed);
+    const x = this.local.x;
+    const total = this.rows;
     const rand = prng(seed);
     const take = Math.min(n, total);
     const idx: number[] = [];
@@ -302,10 +349,10 @@ export class KernelStatsProvider implements StatsProvider {
       while (seen.size < take) seen.add(Math.floor(rand() * total));
       idx.push(...seen);
     }
-    return idx.map((r) => this.x.map((c) => c[r]));
+    return idx.map((r) => x.map((c) => c[r]));
   }
 
-  localColumns(): { x: readonly Float64Array[]; y: Float64Array | null; w: Float64Array | null } { return { x: this.x, y: this.y, w: this.w }; }
+  localColumns(): { readonly x: readonly Float64Array[]; readonly y: Float64Array | null; readonly w: Float64Array | null } | null { return this.local; }
 
   async close(): Promise<void> {
     await this.release();
