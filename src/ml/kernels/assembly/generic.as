@@ -2,7 +2,7 @@
 // as the unrolled kernels that scripts/kernels/generate.mjs writes (see the comments there);
 // the row pair is first copied to `xb` in scratch so the loops can index it.
 
-import { splat, sq, vadd, vsub, vmul, acc, flush, vexp, vlog, vlog1p, cst, C_ONE, C_NEG_HALF, C_LANE0, C_NEG_INF, C_INF } from "./common";
+import { splat, sq, vadd, vsub, vmul, acc, flush, vexp, vlog, vlog1p, vlog1pu, cst, C_ONE, C_NEG_HALF, C_LANE0, C_NEG_INF, C_INF } from "./common";
 
 @inline function loadPair(data: usize, cs: usize, i: i32, d: i32, xb: usize): void {
   let p = data + (<usize>i << 3);
@@ -166,9 +166,11 @@ export function logistic_generic(data: usize, stride: i32, d: i32, w: usize, y: 
     let m = b0;
     for (let j = 0; j < d; j++) m = vadd(m, vmul(v128.load(params + (<usize>j << 4)), xat(xb, j)));
     const ex = vexp(f64x2.neg(f64x2.abs(m)));
-    const sp = vadd(f64x2.pmax(f64x2(0.0, 0.0), m), vlog1p(ex));
+    const u = vadd(one, ex);
+    const inv = f64x2.div(one, u);
+    const sp = vadd(f64x2.pmax(f64x2(0.0, 0.0), m), vlog1pu(ex, u, inv));
     acc(scratch, 0, vmul(wv, vsub(sp, vmul(yl, m))));
-    const sig = f64x2.div(v128.bitselect(one, ex, f64x2.ge(m, f64x2(0.0, 0.0))), vadd(one, ex));
+    const sig = vmul(v128.bitselect(one, ex, f64x2.ge(m, f64x2(0.0, 0.0))), inv);
     const g = vmul(wv, vsub(sig, yl));
     for (let j = 0; j < d; j++) acc(scratch, <usize>(1 + j) << 4, vmul(g, xat(xb, j)));
     acc(scratch, <usize>(1 + d) << 4, g);
