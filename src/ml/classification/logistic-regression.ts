@@ -141,49 +141,53 @@ function curves(groups: readonly ScoreCounts[]): { auc: number; roc: { FPR: numb
  */
 function localSummary(model: LogisticRegressionModel, x: readonly Float64Array[], y: Float64Array, w: Float64Array | null, p: LogisticRegressionParams, history: readonly number[], iterations: number, solver: string, providerName: string): LogisticRegressionTrainingSummary {
   const n = y.length, d = x.length;
-  const B = model.coefficientMatrix, b0 = model.interceptVector;
-  // Margins column by column (the same sums, in the same order, as row by row).
-  const margins = B.map((row, c) => {
-    const m = new Float64Array(n).fill(b0[c]);
-    for (let i = 0; i < d; i++) {
-      const col = x[i], b = row[i];
-      for (let r = 0; r < n; r++) m[r] += b * col[r];
-    }
-    return m;
-  });
+  const B = model.coefficientMatrix, b0 = model.interceptVector, K = B.length;
   let ok = 0, sw = 0;
   const base = { objectiveHistory: history, totalIterations: iterations, solver, statsProvider: providerName };
-  if (model.isMultinomial) {
-    for (let r = 0; r < n; r++) {
-      let pred = 0;
-      for (let c = 1; c < B.length; c++) if (margins[c][r] > margins[pred][r]) pred = c;
-      const wr = w ? w[r] : 1;
-      sw += wr;
-      if (pred === y[r]) ok += wr;
+  // Binomial: the scores, kept for the curves (computed on first access): unweighted, split into
+  // the positives' and the negatives' scores; weighted, every row's score.
+  const binomial = !model.isMultinomial;
+  let np = 0;
+  if (binomial && !w) for (let i = 0; i < n; i++) if (y[i] === 1) np++;
+  const score = binomial && w ? new Float64Array(n) : null;
+  const pos = binomial && !w ? new Float64Array(np) : null, neg = binomial && !w ? new Float64Array(n - np) : null;
+  let a = 0, c0 = 0;
+  // Margins block by block, column by column (the same sums, in the same order, as row by row),
+  // in a small buffer that stays in cache.
+  const BLOCK = 4096;
+  const margins = Array.from({ length: K }, () => new Float64Array(BLOCK));
+  for (let r0 = 0; r0 < n; r0 += BLOCK) {
+    const m = Math.min(BLOCK, n - r0);
+    for (let c = 0; c < K; c++) {
+      const mc = margins[c], row = B[c];
+      mc.fill(b0[c], 0, m);
+      for (let i = 0; i < d; i++) {
+        const col = x[i], b = row[i];
+        for (let r = 0; r < m; r++) mc[r] += b * col[r0 + r];
+      }
     }
-    return { accuracy: ok / sw, areaUnderROC: null, roc: null, pr: null, ...base };
+    for (let r = 0; r < m; r++) {
+      const wr = w ? w[r0 + r] : 1;
+      let pred: number;
+      if (binomial) {
+        const p1 = 1 / (1 + Math.exp(-margins[0][r]));
+        if (score) score[r0 + r] = p1;
+        else if (y[r0 + r] === 1) pos![a++] = p1;
+        else neg![c0++] = p1;
+        pred = p1 > p.threshold ? 1 : 0;
+      } else {
+        pred = 0;
+        for (let c = 1; c < K; c++) if (margins[c][r] > margins[pred][r]) pred = c;
+      }
+      sw += wr;
+      if (pred === y[r0 + r]) ok += wr;
+    }
   }
-  const score = margins[0];
-  for (let r = 0; r < n; r++) {
-    const p1 = 1 / (1 + Math.exp(-score[r]));
-    score[r] = p1;
-    const wr = w ? w[r] : 1;
-    sw += wr;
-    if ((p1 > p.threshold ? 1 : 0) === y[r]) ok += wr;
-  }
+  if (!binomial) return { accuracy: ok / sw, areaUnderROC: null, roc: null, pr: null, ...base };
   // Keep what the curves need (the kernels' memory is reused by the next fit).
-  let pos: Float64Array, neg: Float64Array, weights: { y: Float64Array; w: Float64Array } | null = null;
-  if (!w) {
-    let np = 0;
-    for (let i = 0; i < n; i++) if (y[i] === 1) np++;
-    pos = new Float64Array(np); neg = new Float64Array(n - np);
-    for (let i = 0, a = 0, c = 0; i < n; i++) { if (y[i] === 1) pos[a++] = score[i]; else neg[c++] = score[i]; }
-  } else {
-    pos = score; neg = new Float64Array(0);
-    weights = { y: Float64Array.from(y), w: Float64Array.from(w) };
-  }
+  const weighted = w ? { y: Float64Array.from(y), w: Float64Array.from(w) } : null;
   let cached: ReturnType<typeof curves> | null = null;
-  const get = () => (cached ??= scoreCurves(pos, neg, weights));
+  const get = () => (cached ??= scoreCurves(score ?? pos!, score ? new Float64Array(0) : neg!, weighted));
   return {
     accuracy: ok / sw, ...base,
     get areaUnderROC() { return get().auc; },

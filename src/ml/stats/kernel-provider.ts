@@ -49,8 +49,8 @@ interface Loaded {
   /** Rows with a null or non-finite feature. */
   readonly invalid: number;
   readonly nullLabels: number;
-  /** Per feature column, the sum of its values in row order (NaN when a row is invalid). */
-  readonly sums: Float64Array;
+  /** Per feature column: Σx, Σx², min and max, accumulated in row order (as `columnStats`). */
+  readonly stats: readonly [number, number, number, number][];
 }
 
 /**
@@ -60,7 +60,7 @@ interface Loaded {
 async function copyIntoPool(frame: DataFrame, pool: KernelPool, n: number, d: number, labeled: boolean, weighted: boolean): Promise<Loaded> {
   const views = await pool.allocateColumns(n, d, { labeled, weighted });
   const backend = frame.session.backend as DuckDBBackend;
-  const sums = new Float64Array(d);
+  const stats: [number, number, number, number][] = Array.from({ length: d }, () => [0, 0, Infinity, -Infinity]);
   let off = 0, nullLabels = 0, nullRows: Uint8Array | null = null;
   await frame.session.beforeAction();
   for await (const chunk of backend.scanDoubles(frame.plan, "fit()")) {
@@ -78,30 +78,33 @@ async function copyIntoPool(frame: DataFrame, pool: KernelPool, n: number, d: nu
           else if (j === d && labeled) nullLabels++;
         }
       }
-      if (j < d) {
-        let s = sums[j];
-        for (let i = 0; i < m; i++) s += src[i];
-        sums[j] = s;
-      }
+      if (j < d) accumulate(stats[j], dst.subarray(off, off + m));
     }
     off += m;
   }
   if (off !== n) throw new Error(`KernelStatsProvider: expected ${n} rows, the engine returned ${off}; is the training frame non-deterministic (e.g. sample without a seed)?`);
   let invalid = 0;
-  if (nullRows || !sums.every(Number.isFinite)) {
+  if (nullRows || !stats.every((t) => Number.isFinite(t[0]))) {
     // Rare: count the rows with a null or non-finite feature exactly.
     const bad = nullRows ?? new Uint8Array(n);
-    views.columns.forEach((c, j) => { if (!Number.isFinite(sums[j]) || nullRows) for (let r = 0; r < n; r++) if (!Number.isFinite(c[r])) bad[r] = 1; });
+    views.columns.forEach((c, j) => { if (!Number.isFinite(stats[j][0]) || nullRows) for (let r = 0; r < n; r++) if (!Number.isFinite(c[r])) bad[r] = 1; });
     for (let r = 0; r < n; r++) invalid += bad[r];
   }
-  return { views, invalid, nullLabels, sums };
+  return { views, invalid, nullLabels, stats };
+}
+
+/** Adds a run of values to [Σx, Σx², min, max] in row order: chunk by chunk gives the same bits as one pass. */
+function accumulate(t: [number, number, number, number], col: Float64Array): void {
+  let [s, q, lo, hi] = t;
+  for (let r = 0; r < col.length; r++) { const v = col[r]; s += v; q += v * v; if (v < lo) lo = v; if (v > hi) hi = v; }
+  t[0] = s; t[1] = q; t[2] = lo; t[3] = hi;
 }
 
 /** Σx, Σx², min, max of a column (sums in row order). */
 function columnStats(col: Float64Array): [number, number, number, number] {
-  let s = 0, q = 0, lo = Infinity, hi = -Infinity;
-  for (let r = 0; r < col.length; r++) { const v = col[r]; s += v; q += v * v; if (v < lo) lo = v; if (v > hi) hi = v; }
-  return [s, q, lo, hi];
+  const t: [number, number, number, number] = [0, 0, Infinity, -Infinity];
+  accumulate(t, col);
+  return t;
 }
 
 /** Σwx, Σwx², min, max of a column (sums in row order). */
@@ -118,6 +121,8 @@ export class KernelStatsProvider implements StatsProvider {
   private sql: SqlStatsProvider | null;
   private gramCache: GramStats | null = null;
   private weightSum: number | null = null;
+  /** Per-column [Σx, Σx², min, max] taken while copying, when the columns were not changed since. */
+  private copyStats: readonly [number, number, number, number][] | null = null;
 
   private constructor(
     readonly d: number,
@@ -185,7 +190,7 @@ export class KernelStatsProvider implements StatsProvider {
         src = vectorColumns(df, cols, d);
         loaded = await copyIntoPool(exportFrame(src, opts.normalize), pool, n, d, !!cols.labelCol, !!cols.weightCol);
       }
-      const { views, invalid, nullLabels, sums } = loaded;
+      const { views, invalid, nullLabels, stats } = loaded;
       const x = views.columns;
       let shift: Float64Array | null = null;
       if (opts.center && invalid === 0) {
@@ -193,7 +198,7 @@ export class KernelStatsProvider implements StatsProvider {
         // moments keep their precision.
         shift = new Float64Array(d);
         for (let i = 0; i < d; i++) {
-          const m = sums[i] / n;
+          const m = stats[i][0] / n;
           shift[i] = m;
           const col = x[i];
           for (let r = 0; r < n; r++) col[r] -= m;
@@ -201,6 +206,8 @@ export class KernelStatsProvider implements StatsProvider {
       }
       const provider = new KernelStatsProvider(d, { x, y: views.labels, w: views.weights }, n, pool, release, invalid, nullLabels, shift, null,
         () => SqlStatsProvider.create(df, cols, d, { center: opts.center, normalize: opts.normalize }));
+      // Uncentered columns: the copy already went over them in row order.
+      if (!shift) provider.copyStats = stats;
       provider.direct = src.direct;
       return { provider, d, n };
     } catch (e) {
@@ -273,7 +280,7 @@ export class KernelStatsProvider implements StatsProvider {
     }
     const denom = sw - sww / sw;
     for (let i = 0; i < d; i++) {
-      const [s, q, lo, hi] = w ? columnStatsWeighted(x[i], w) : columnStats(x[i]);
+      const [s, q, lo, hi] = w ? columnStatsWeighted(x[i], w) : this.copyStats ? this.copyStats[i] : columnStats(x[i]);
       const sh = this.shift ? this.shift[i] : 0;
       mean[i] = s / sw + sh;
       const m = s / sw;
