@@ -22,5 +22,5 @@ env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PY" bench/ml/sklearn_anchors.py -
 load sklearn
 "$PY" bench/ml/spark_anchors.py --sizes "$size" $sp --out "$out" > /dev/null 2>&1 || echo "spark anchors failed" >&2
 load spark
-node bench/ml/quarry.mjs --sizes "$size" --logreg-tol 1e-12 $q >> "$out"
+node bench/ml/quarry.mjs --sizes "$size" --logreg-tol 1e-15 $q >> "$out"
 load end
