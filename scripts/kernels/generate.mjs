@@ -38,7 +38,7 @@ export const tri = (d) => (d * (d + 1)) / 2;
 const SIG =
   "data: usize, stride: i32, d: i32, w: usize, y: usize, params: usize, k: i32, scratch: usize, out: usize, start: i32, end: i32";
 
-export const HEADER = `import { splat, sq, vadd, vsub, vmul, acc, flush, vexp, vexpH, vlog, vlog1p, cst } from "./common";
+export const HEADER = `import { splat, sq, vadd, vsub, vmul, acc, flush, vexp, vexpH, vlog, vlog1p, vlog1pu, cst } from "./common";
 import { C_ONE, C_NEG_HALF, C_LANE0, C_NEG_INF, C_INF } from "./common";
 `;
 
@@ -313,6 +313,7 @@ ${lane(1)}
 // ---------------------------------------------------------------------------------------------
 
 export function logisticUnrolled(d) {
+  // One division per pair: 1 / (1 + e^-|m|) serves the sigmoid and log1p's rounding correction.
   // Two row pairs per step, their statements interleaved: each pair's exp -> log1p chain is
   // long, and two independent chains side by side keep the out-of-order core busy.
   const margin = (h) => treeSum([...range(d).map((j) => `vmul(v128.load(params, ${j * 16}), x${h}${j})`), `v128.load(params, ${d * 16})`]);
@@ -347,8 +348,9 @@ ${loads}
     const ma = ${margin("a")};
     const mb = ${margin("b")};
 ${both((h) => `const ex${h} = vexp(f64x2.neg(f64x2.abs(m${h})));`)}
-${both((h) => `const sp${h} = vadd(f64x2.pmax(f64x2(0.0, 0.0), m${h}), vlog1p(ex${h}));`)}
-${both((h) => `const sig${h} = f64x2.div(v128.bitselect(one, ex${h}, f64x2.ge(m${h}, f64x2(0.0, 0.0))), vadd(one, ex${h}));`)}
+${both((h) => `const u${h} = vadd(one, ex${h}); const inv${h} = f64x2.div(one, u${h});`)}
+${both((h) => `const sp${h} = vadd(f64x2.pmax(f64x2(0.0, 0.0), m${h}), vlog1pu(ex${h}, u${h}, inv${h}));`)}
+${both((h) => `const sig${h} = vmul(v128.bitselect(one, ex${h}, f64x2.ge(m${h}, f64x2(0.0, 0.0))), inv${h});`)}
     loss = vadd(loss, vadd(vmul(wa, vsub(spa, vmul(ya, ma))), vmul(wb, vsub(spb, vmul(yb, mb)))));
 ${both((h) => `const g${h} = vmul(w${h}, vsub(sig${h}, y${h}));`)}
 ${gUpd}

@@ -67,21 +67,26 @@ export async function featureDimension(df: DataFrame, col: string, owner: string
 export type ProviderChoice = "auto" | "sql" | "kernel";
 
 /**
- * Creates the provider for one fit: on the embedded engine, WebAssembly kernels over an in-memory
- * copy when the data fits the budget; otherwise (or on Spark) one engine aggregate per pass.
+ * Creates the provider for one fit and finds the vector length d and the row count n: on the
+ * embedded engine, WebAssembly kernels over a copy in their memory when the data fits the
+ * budget, else over the rows streamed from the engine on every pass; on Spark (or with
+ * "sql") one engine aggregate per pass.
+ * @param owner the estimator, for error messages
  */
-export async function makeProvider(df: DataFrame, cols: TrainingColumns, d: number, choice: ProviderChoice, opts: { center?: boolean; normalize?: boolean; rows?: number } = {}): Promise<StatsProvider> {
+export async function trainingProvider(df: DataFrame, cols: TrainingColumns, owner: string, choice: ProviderChoice, opts: { center?: boolean; normalize?: boolean } = {}): Promise<{ provider: StatsProvider; d: number; n: number }> {
   const o = { center: opts.center ?? false, normalize: opts.normalize ?? false };
   const embedded = df.session.backendName === "duckdb";
   if (choice === "kernel" && !embedded) {
     throw new IllegalArgumentError(`statsProvider "kernel" needs the embedded engine (this session runs on ${df.session.backendName}); use "sql" or "auto".`, "KERNEL_UNAVAILABLE");
   }
+  let dim: { d: number; n: number } | null = null;
+  const dimension = async () => (dim ??= await featureDimension(df, cols.featuresCol, owner));
   if (choice !== "sql" && embedded) {
     const { KernelStatsProvider } = await import("./stats/kernel-provider.js");
-    const p = await KernelStatsProvider.create(df, cols, d, { ...o, rows: opts.rows, budgetBytes: choice === "kernel" ? Infinity : undefined });
-    if (p) return p;
+    return KernelStatsProvider.create(df, cols, { ...o, featureDimension: dimension });
   }
-  return SqlStatsProvider.create(df, cols, d, o);
+  const { d, n } = await dimension();
+  return { provider: await SqlStatsProvider.create(df, cols, d, o), d, n };
 }
 
 /** Squared Euclidean distance. */

@@ -145,6 +145,7 @@ export class Session {
   /** Plans the program asked to cache. */ readonly cachedPlans = new Set<PlanNode>();
   stopped = false;
   private pending: Promise<unknown>[] = [];
+  private readonly stopHooks: (() => Promise<void>)[] = [];
 
   /** @internal Use `Session.builder()`. */
   constructor(readonly backend: Backend, readonly remoteUrl: string | null, readonly appName: string) {
@@ -231,12 +232,15 @@ export class Session {
     await this.streams.stopAll();
     this.stopped = true;
     await Promise.allSettled(this.pending);
+    await Promise.allSettled(this.stopHooks.map((f) => f()));
     await this.backend.stop();
     if (active === this) active = null;
   }
 
   // ------------------------------------------------------------------ internal helpers for the API layer
 
+  /** @internal Runs `f` when the session stops (releases resources tied to it, e.g. ML kernel workers). */
+  onStop(f: () => Promise<void>): void { this.stopHooks.push(f); }
   /** @internal */ checkOpen(): void {
     if (this.stopped) throw new QuarryError("This session has been stopped; create a new one with Session.builder().getOrCreate().", "SESSION_STOPPED");
   }

@@ -37,7 +37,7 @@ for (const backend of BACKENDS.filter((b) => b.enabled)) describe(`SQL (on ${bac
     const frameIn = (session: Session): DataFrame => session.createDataFrame(rows, "features ARRAY<DOUBLE>, label DOUBLE, cls DOUBLE, w DOUBLE");
     const cols = { featuresCol: "features", labelCol: "label", weightCol: "w" };
     sql = await SqlStatsProvider.create(frameIn(spark), cols, d, { center: true });
-    kernel = (await KernelStatsProvider.create(frameIn(embedded), cols, d, { center: true, normalize: false }))!;
+    kernel = (await KernelStatsProvider.create(frameIn(embedded), cols, { center: true, normalize: false })).provider;
     assert.ok(kernel, "the data fits the kernels' budget");
   });
   after(async () => { await sql.close(); await kernel.close(); await spark.stop(); await embedded.stop(); });

@@ -18,7 +18,7 @@ import { DuckDBCompiler, resolveName, type Attr, type CacheRef, type CatalogTabl
 import { DUCKDB_MACROS } from "./duckdb-functions.js";
 import { ident, str, strList } from "./duckdb-sql.js";
 import { fromDuckType, toDuckType } from "./duckdb-types.js";
-import { resultBatches, resultRows, type Int64Mode } from "./duckdb-results.js";
+import { resultBatches, resultDoubleChunks, resultRows, type DoubleChunk, type Int64Mode } from "./duckdb-results.js";
 import { commitStaging, copyOptions, expandPaths, pathExists, readSource, stagingDir, EXTENSIONS } from "./duckdb-files.js";
 import { WarehouseCatalog, tableName, type CatalogEntry } from "./duckdb-catalog.js";
 import { wrapDuckError } from "./duckdb-errors.js";
@@ -286,6 +286,25 @@ export class DuckDBBackend implements Backend {
     } finally {
       conn.closeSync();
       await this.lock.run(() => this.dropKafkaTables(kafkaTables));
+    }
+  }
+
+  /**
+   * @internal For the ML kernels: streams a plan whose columns are all DOUBLE, chunk by chunk,
+   * as typed arrays (see resultDoubleChunks), on a connection of its own like `iterate`.
+   */
+  async *scanDoubles(plan: PlanNode, action: string): AsyncGenerator<DoubleChunk> {
+    const { sql } = await this.lock.run(async () => { await this.syncCatalogViews(plan); return this.compiler().query(plan); });
+    const conn = await this.instance.connect();
+    try {
+      try {
+        await conn.run(`SET TimeZone = ${str(this.timeZone)}`);
+        yield* resultDoubleChunks(await conn.stream(sql));
+      } catch (e) {
+        throw this.annotate(wrapDuckError(e, sql, action));
+      }
+    } finally {
+      conn.closeSync();
     }
   }
 

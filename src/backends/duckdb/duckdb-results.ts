@@ -116,6 +116,40 @@ export function decodeColumn(chunk: DuckDBDataChunk, j: number, type: DuckDBType
   }
 }
 
+/** One chunk of DOUBLE columns: each column's values and validity bytes (null: no nulls). */
+export interface DoubleChunk {
+  readonly rows: number;
+  readonly columns: readonly Float64Array[];
+  readonly validity: readonly (Uint8Array | null)[];
+}
+
+/**
+ * Streams a result whose columns are all DOUBLE as typed arrays, chunk by chunk: one copy of
+ * each vector's data (DuckDB hands out a copy), no per-value work. Null slots hold garbage:
+ * read the validity bits (bit i of byte i >> 3) first.
+ * @throws Error when a column is not DOUBLE
+ */
+export async function* resultDoubleChunks(result: DuckDBResult): AsyncGenerator<DoubleChunk> {
+  const types = result.columnTypes();
+  const names = result.columnNames();
+  types.forEach((t, j) => {
+    if (t.typeId !== DuckDBTypeId.DOUBLE) throw new Error(`column ${JSON.stringify(names[j])} has type ${t.toString()}, not DOUBLE`);
+  });
+  for (;;) {
+    const fetched = await result.fetchChunk();
+    if (!fetched || fetched.rowCount === 0) break;
+    const chunk = fetched.chunk, rows = fetched.rowCount;
+    const columns: Float64Array[] = [], validity: (Uint8Array | null)[] = [];
+    for (let j = 0; j < types.length; j++) {
+      const raw = duckdb.data_chunk_get_vector(chunk, j);
+      const data = duckdb.vector_get_data(raw, rows * 8);
+      columns.push(new Float64Array(data.buffer, data.byteOffset, rows));
+      validity.push(duckdb.vector_get_validity(raw, Math.ceil(rows / 64) * 8) ?? null);
+    }
+    yield { rows, columns, validity };
+  }
+}
+
 /** Reads every chunk of a result into row objects. */
 export async function resultRows(result: DuckDBResult, mode: Int64Mode): Promise<Record<string, unknown>[]> {
   const rows: Record<string, unknown>[] = [];

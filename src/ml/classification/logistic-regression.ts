@@ -11,7 +11,7 @@ import { IllegalArgumentError } from "../../errors.js";
 import { Estimator, Model } from "../base/estimator.js";
 import { ge, gt, inRange, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
-import { checkFeatures, checkNumericColumn, featureDimension, makeProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkFeatures, checkNumericColumn, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
 import { trainGlm, type Solver } from "../regression/glm.js";
 import { curvePoints, trapezoidArea, type ScoreCounts } from "../evaluation/binary-classification-evaluator.js";
 
@@ -80,8 +80,7 @@ export class LogisticRegression extends Estimator<LogisticRegressionModel> {
     await checkFeatures(df, p.featuresCol, "LogisticRegression");
     await checkNumericColumn(df, p.labelCol, "label", "LogisticRegression");
     if (p.weightCol) await checkNumericColumn(df, p.weightCol, "weight", "LogisticRegression");
-    const { d, n } = await featureDimension(df, p.featuresCol, "LogisticRegression");
-    const provider = await makeProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, d, p.statsProvider, { rows: n });
+    const { provider, d } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, "LogisticRegression", p.statsProvider);
     try {
       const summary = await provider.summary();
       if (summary.invalidRows > 0) throw new IllegalArgumentError(`LogisticRegression: ${summary.invalidRows} rows have null or NaN features; drop or impute them first.`, "INVALID_FEATURES");
@@ -136,43 +135,90 @@ function curves(groups: readonly ScoreCounts[]): { auc: number; roc: { FPR: numb
   return { auc: trapezoidArea(pts.roc), roc: pts.roc.map(([FPR, TPR]) => ({ FPR, TPR })), pr: pts.pr.map(([recall, precision]) => ({ recall, precision })) };
 }
 
-/** The training summary computed over in-process columns (kernel provider): no engine pass. */
+/**
+ * The training summary computed over in-process columns (kernel provider): no engine pass. The
+ * accuracy is computed now; the ROC/PR curves and the area under ROC (a sort of the scores) on
+ * first access, as Spark's summary computes them lazily.
+ */
 function localSummary(model: LogisticRegressionModel, x: readonly Float64Array[], y: Float64Array, w: Float64Array | null, p: LogisticRegressionParams, history: readonly number[], iterations: number, solver: string, providerName: string): LogisticRegressionTrainingSummary {
   const n = y.length, d = x.length;
-  const B = model.coefficientMatrix, b0 = model.interceptVector;
+  const B = model.coefficientMatrix, b0 = model.interceptVector, K = B.length;
   let ok = 0, sw = 0;
-  const score = model.isMultinomial ? null : new Float64Array(n);
-  const margins = new Float64Array(B.length);
-  for (let r = 0; r < n; r++) {
-    for (let c = 0; c < B.length; c++) { let m = b0[c]; const row = B[c]; for (let i = 0; i < d; i++) m += row[i] * x[i][r]; margins[c] = m; }
-    let pred: number;
-    if (score) { const p1 = 1 / (1 + Math.exp(-margins[0])); score[r] = p1; pred = p1 > p.threshold ? 1 : 0; }
-    else { pred = 0; for (let c = 1; c < B.length; c++) if (margins[c] > margins[pred]) pred = c; }
-    const wr = w ? w[r] : 1;
-    sw += wr;
-    if (pred === y[r]) ok += wr;
+  const base = { objectiveHistory: history, totalIterations: iterations, solver, statsProvider: providerName };
+  // Binomial: the scores, kept for the curves (computed on first access): unweighted, split into
+  // the positives' and the negatives' scores; weighted, every row's score.
+  const binomial = !model.isMultinomial;
+  let np = 0;
+  if (binomial && !w) for (let i = 0; i < n; i++) if (y[i] === 1) np++;
+  const score = binomial && w ? new Float64Array(n) : null;
+  const pos = binomial && !w ? new Float64Array(np) : null, neg = binomial && !w ? new Float64Array(n - np) : null;
+  let a = 0, c0 = 0;
+  // Margins block by block, column by column (the same sums, in the same order, as row by row),
+  // in a small buffer that stays in cache.
+  const BLOCK = 4096;
+  const margins = Array.from({ length: K }, () => new Float64Array(BLOCK));
+  for (let r0 = 0; r0 < n; r0 += BLOCK) {
+    const m = Math.min(BLOCK, n - r0);
+    for (let c = 0; c < K; c++) {
+      const mc = margins[c], row = B[c];
+      mc.fill(b0[c], 0, m);
+      for (let i = 0; i < d; i++) {
+        const col = x[i], b = row[i];
+        for (let r = 0; r < m; r++) mc[r] += b * col[r0 + r];
+      }
+    }
+    for (let r = 0; r < m; r++) {
+      const wr = w ? w[r0 + r] : 1;
+      let pred: number;
+      if (binomial) {
+        const p1 = 1 / (1 + Math.exp(-margins[0][r]));
+        if (score) score[r0 + r] = p1;
+        else if (y[r0 + r] === 1) pos![a++] = p1;
+        else neg![c0++] = p1;
+        pred = p1 > p.threshold ? 1 : 0;
+      } else {
+        pred = 0;
+        for (let c = 1; c < K; c++) if (margins[c][r] > margins[pred][r]) pred = c;
+      }
+      sw += wr;
+      if (pred === y[r0 + r]) ok += wr;
+    }
   }
-  const accuracy = ok / sw;
-  if (!score) return { accuracy, areaUnderROC: null, roc: null, pr: null, objectiveHistory: history, totalIterations: iterations, solver, statsProvider: providerName };
+  if (!binomial) return { accuracy: ok / sw, areaUnderROC: null, roc: null, pr: null, ...base };
+  // Keep what the curves need (the kernels' memory is reused by the next fit).
+  const weighted = w ? { y: Float64Array.from(y), w: Float64Array.from(w) } : null;
+  let cached: ReturnType<typeof curves> | null = null;
+  const get = () => (cached ??= scoreCurves(score ?? pos!, score ? new Float64Array(0) : neg!, weighted));
+  return {
+    accuracy: ok / sw, ...base,
+    get areaUnderROC() { return get().auc; },
+    get roc() { return get().roc; },
+    get pr() { return get().pr; },
+  };
+}
+
+/**
+ * Curves from the scores: unweighted, the positives' and negatives' scores (sorted here);
+ * weighted, all scores with their labels and weights.
+ */
+function scoreCurves(pos: Float64Array, neg: Float64Array, weighted: { y: Float64Array; w: Float64Array } | null): ReturnType<typeof curves> {
+  const n = pos.length + neg.length;
   // Weighted positives and negatives per distinct score, best score first, in typed arrays.
   const gs = new Float64Array(n), gp = new Float64Array(n), gn = new Float64Array(n);
   let m = 0;
-  if (!w) {
-    // Unweighted: sort the positives' and the negatives' scores natively, then merge downwards.
-    let np = 0;
-    for (let i = 0; i < n; i++) if (y[i] === 1) np++;
-    const ps = new Float64Array(np), ns = new Float64Array(n - np);
-    for (let i = 0, a = 0, c = 0; i < n; i++) { if (y[i] === 1) ps[a++] = score[i]; else ns[c++] = score[i]; }
-    ps.sort(); ns.sort();
-    let a = ps.length - 1, c = ns.length - 1;
+  if (!weighted) {
+    // Sort the positives' and the negatives' scores natively, then merge downwards.
+    pos.sort(); neg.sort();
+    let a = pos.length - 1, c = neg.length - 1;
     while (a >= 0 || c >= 0) {
-      const top = Math.max(a >= 0 ? ps[a] : -Infinity, c >= 0 ? ns[c] : -Infinity);
+      const top = Math.max(a >= 0 ? pos[a] : -Infinity, c >= 0 ? neg[c] : -Infinity);
       gs[m] = top;
-      while (a >= 0 && ps[a] === top) { gp[m]++; a--; }
-      while (c >= 0 && ns[c] === top) { gn[m]++; c--; }
+      while (a >= 0 && pos[a] === top) { gp[m]++; a--; }
+      while (c >= 0 && neg[c] === top) { gn[m]++; c--; }
       m++;
     }
   } else {
+    const score = pos, { y, w } = weighted;
     const order = Array.from({ length: n }, (_, i) => i).sort((a, c) => score[c] - score[a]);
     for (const i of order) {
       if (m === 0 || gs[m - 1] !== score[i]) gs[m++] = score[i];
@@ -189,8 +235,7 @@ function localSummary(model: LogisticRegressionModel, x: readonly Float64Array[]
     for (let q = g; q < end; q++) { pos += gp[q]; neg += gn[q]; }
     groups.push({ score: gs[end - 1], pos, neg });
   }
-  const { auc, roc, pr } = curves(groups);
-  return { accuracy, areaUnderROC: auc, roc, pr, objectiveHistory: history, totalIterations: iterations, solver, statsProvider: providerName };
+  return curves(groups);
 }
 
 async function trainingSummary(model: LogisticRegressionModel, df: DataFrame, p: LogisticRegressionParams, history: readonly number[], iterations: number, solver: string, providerName: string): Promise<LogisticRegressionTrainingSummary> {

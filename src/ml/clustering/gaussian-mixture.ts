@@ -12,7 +12,7 @@ import { ge, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
 import { cholesky, invertLower, logDiagSum, zeros, type Matrix } from "../linalg/dense.js";
 import { gmmPrecompute, type GmmPrecomputed, type StatsProvider } from "../stats/provider.js";
-import { checkFeatures, checkNumericColumn, featureDimension, kmeansPlusPlus, localLloyd, makeProvider, prng, sortRows, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkFeatures, checkNumericColumn, kmeansPlusPlus, localLloyd, trainingProvider, prng, sortRows, type ProgressCallback, type ProviderChoice } from "../common.js";
 
 /** One fitted component. */
 export interface MultivariateGaussian { readonly mean: number[]; readonly cov: number[][] }
@@ -77,27 +77,6 @@ function precompute(weights: readonly number[], means: readonly (readonly number
   return gmmPrecompute(weights.map((w) => Math.max(w, 1e-300)), A, means, half, used);
 }
 
-/** Rows per most probable component, over in-process columns (in the provider's coordinates). */
-function hardCounts(x: readonly Float64Array[], pre: GmmPrecomputed): number[] {
-  const { k, d, A, b, logConst } = pre;
-  const n = x[0].length;
-  const counts = new Array<number>(k).fill(0);
-  const row = new Float64Array(d);
-  for (let r = 0; r < n; r++) {
-    for (let i = 0; i < d; i++) row[i] = x[i][r];
-    let best = 0, bestLp = -Infinity;
-    for (let j = 0; j < k; j++) {
-      let q = 0;
-      const Aj = A[j], bj = b[j];
-      for (let i = 0; i < d; i++) { let z = -bj[i]; const Ai = Aj[i]; for (let c = 0; c <= i; c++) z += Ai[c] * row[c]; q += z * z; }
-      const lp = logConst[j] - 0.5 * q;
-      if (lp > bestLp) { bestLp = lp; best = j; }
-    }
-    counts[best]++;
-  }
-  return counts;
-}
-
 /**
  * Gaussian mixture clustering (full covariance, EM).
  * @example
@@ -115,10 +94,9 @@ export class GaussianMixture extends Estimator<GaussianMixtureModel> {
     const t0 = performance.now();
     await checkFeatures(df, p.featuresCol, "GaussianMixture");
     if (p.weightCol) await checkNumericColumn(df, p.weightCol, "weight", "GaussianMixture");
-    const { d, n } = await featureDimension(df, p.featuresCol, "GaussianMixture");
-    if (p.k > n) throw new IllegalArgumentError(`GaussianMixture: k = ${p.k} is larger than the number of rows (${n}); use k <= ${n}.`, "K_TOO_LARGE");
-    const provider = await makeProvider(df, { featuresCol: p.featuresCol, labelCol: null, weightCol: p.weightCol }, d, p.statsProvider, { center: true, rows: n });
+    const { provider, d, n } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: null, weightCol: p.weightCol }, "GaussianMixture", p.statsProvider, { center: true });
     try {
+      if (p.k > n) throw new IllegalArgumentError(`GaussianMixture: k = ${p.k} is larger than the number of rows (${n}); use k <= ${n}.`, "K_TOO_LARGE");
       const summary = await provider.summary();
       if (summary.invalidRows > 0) throw new IllegalArgumentError(`GaussianMixture: ${summary.invalidRows} rows have null or NaN features in ${JSON.stringify(p.featuresCol)}; drop or impute them first (VectorAssembler handleInvalid "skip").`, "INVALID_FEATURES");
       const shift = provider.shift ?? new Float64Array(d);
@@ -151,8 +129,7 @@ export class GaussianMixture extends Estimator<GaussianMixtureModel> {
         means.map((m, j) => ({ mean: m.map((v, a) => v + shift[a]), cov: covs[j].map((row) => [...row]) })),
         this.uid,
       );
-      const local = provider.localColumns();
-      const sizes = local ? hardCounts(local.x, precompute(weights, means, covs, p.regCovar)) : await model.clusterSizesOf(df);
+      const sizes = provider.gmmHardCounts ? await provider.gmmHardCounts(precompute(weights, means, covs, p.regCovar)) : await model.clusterSizesOf(df);
       model.summary = { k: p.k, logLikelihood: history[history.length - 1] ?? NaN, logLikelihoodHistory: history, numIter: iter, converged, clusterSizes: sizes, statsProvider: provider.name };
       return model;
     } finally {

@@ -9,7 +9,8 @@ import { IllegalArgumentError } from "../../errors.js";
 import { Estimator, Model } from "../base/estimator.js";
 import { ge, gt, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
-import { checkFeatures, checkNumericColumn, featureDimension, kmeansPlusPlus, localLloyd, makeProvider, prng, sortRows, sqdist, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkFeatures, checkNumericColumn, kmeansPlusPlus, localLloyd, trainingProvider, prng, sortRows, sqdist, type ProgressCallback, type ProviderChoice } from "../common.js";
+import type { StatsProvider } from "../stats/provider.js";
 
 export interface KMeansParams {
   featuresCol: string; predictionCol: string; weightCol: string | null;
@@ -64,11 +65,10 @@ export class KMeans extends Estimator<KMeansModel> {
     const t0 = performance.now();
     await checkFeatures(df, p.featuresCol, "KMeans");
     if (p.weightCol) await checkNumericColumn(df, p.weightCol, "weight", "KMeans");
-    const { d, n } = await featureDimension(df, p.featuresCol, "KMeans");
-    if (p.k > n) throw new IllegalArgumentError(`KMeans: k = ${p.k} is larger than the number of rows (${n}); use k <= ${n}.`, "K_TOO_LARGE");
     const cosine = p.distanceMeasure === "cosine";
-    const provider = await makeProvider(df, { featuresCol: p.featuresCol, labelCol: null, weightCol: p.weightCol }, d, p.statsProvider, { center: !cosine, normalize: cosine, rows: n });
+    const { provider, d, n } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: null, weightCol: p.weightCol }, "KMeans", p.statsProvider, { center: !cosine, normalize: cosine });
     try {
+      if (p.k > n) throw new IllegalArgumentError(`KMeans: k = ${p.k} is larger than the number of rows (${n}); use k <= ${n}.`, "K_TOO_LARGE");
       const summary = await provider.summary();
       if (summary.invalidRows > 0) throw new IllegalArgumentError(`KMeans: ${summary.invalidRows} rows have null or NaN features${cosine ? " (or are zero vectors, which cosine distance cannot handle)" : ""}; drop or impute them first.`, "INVALID_FEATURES");
       const shift = provider.shift ?? new Float64Array(d);
@@ -108,7 +108,7 @@ export class KMeans extends Estimator<KMeansModel> {
     }
   }
 
-  private async initialise(provider: Awaited<ReturnType<typeof makeProvider>>, p: KMeansParams): Promise<number[][]> {
+  private async initialise(provider: StatsProvider, p: KMeansParams): Promise<number[][]> {
     const rand = prng(p.seed);
     const sample = sortRows(await provider.sample(100000, p.seed));
     if (sample.length < p.k) throw new IllegalArgumentError(`KMeans: only ${sample.length} distinct rows to pick ${p.k} centres from.`, "K_TOO_LARGE");

@@ -70,6 +70,13 @@ export interface StreamOptions {
   readonly bufferRows?: number;
 }
 
+/** Views of resident columns in the pool's shared memory (see {@link KernelPool.allocateColumns}). */
+export interface ResidentColumns {
+  readonly columns: readonly Float64Array[];
+  readonly weights: Float64Array | null;
+  readonly labels: Float64Array | null;
+}
+
 /** What the pool holds. */
 export interface LoadedData {
   readonly mode: "resident" | "stream";
@@ -233,6 +240,9 @@ export class KernelPool {
     }
   }
 
+  /** True once a worker failed or the pool was closed: it cannot run passes any more. */
+  get failed(): boolean { return this.closed || this.failure !== undefined; }
+
   /** What is loaded, or undefined. */
   get loaded(): LoadedData | undefined {
     const s = this.store;
@@ -248,38 +258,62 @@ export class KernelPool {
    * @throws RangeError when lengths disagree or the data exceeds `maxBytes` (use `loadChunks`).
    */
   async loadColumns(columns: readonly Float64Array[], weights?: Float64Array | null, labels?: Float64Array | null): Promise<void> {
-    await this.serialize(async () => {
-      const d = columns.length;
-      if (d < 1) throw new RangeError("loadColumns needs at least one column");
-      const rows = columns[0].length;
-      columns.forEach((c, j) => {
-        if (c.length !== rows) throw new RangeError(`column ${j} has ${c.length} rows, column 0 has ${rows}`);
-      });
-      if (weights && weights.length !== rows) throw new RangeError(`weights have ${weights.length} rows, the columns ${rows}`);
-      if (labels && labels.length !== rows) throw new RangeError(`labels have ${labels.length} rows, the columns ${rows}`);
-      // At least two zero rows past the end: kernels that step four rows at a time read them.
-      const stride = align(rows + 2, 8);
-      const cols = this.columnsAt(BASE, d, stride, !!weights, !!labels);
-      const end = cols.end;
-      const need = end + this.reserveFor(d, 64, rows);
-      if (need > this.maxBytes) {
-        throw new RangeError(
-          `${rows} rows x ${d} columns need ${need} bytes of kernel memory, more than maxBytes = ${this.maxBytes}` +
-            (this.maxBytes >= WASM32_MAX ? " (the wasm32 limit)" : "") + "; stream them with loadChunks()",
-        );
-      }
-      this.store = undefined;
-      this.ensure(end);
-      const f64 = new Float64Array(this.memory.buffer);
-      const put = (src: Float64Array, at: number): void => {
-        f64.set(src, at / 8);
-        f64.fill(0, at / 8 + rows, at / 8 + stride);
-      };
-      columns.forEach((c, j) => put(c, cols.data + j * stride * 8));
-      if (weights) put(weights, cols.w);
-      if (labels) put(labels, cols.y);
-      this.store = { mode: "resident", rows, d, stride, cols, end, weighted: !!weights, labeled: !!labels };
+    const d = columns.length;
+    if (d < 1) throw new RangeError("loadColumns needs at least one column");
+    const rows = columns[0].length;
+    columns.forEach((c, j) => {
+      if (c.length !== rows) throw new RangeError(`column ${j} has ${c.length} rows, column 0 has ${rows}`);
     });
+    if (weights && weights.length !== rows) throw new RangeError(`weights have ${weights.length} rows, the columns ${rows}`);
+    if (labels && labels.length !== rows) throw new RangeError(`labels have ${labels.length} rows, the columns ${rows}`);
+    await this.serialize(async () => {
+      const v = this.allocate(rows, d, !!weights, !!labels);
+      columns.forEach((c, j) => v.columns[j].set(c));
+      if (weights) v.weights!.set(weights);
+      if (labels) v.labels!.set(labels);
+    });
+  }
+
+  /**
+   * Reserves resident columns for `rows` rows (d features, optional weights and labels) and
+   * returns views of them in the shared memory for the caller to fill, e.g. chunk by chunk
+   * straight from the engine; the padding rows past the end are zeroed. Later passes read
+   * whatever the views hold when they run. The views stay valid until the next
+   * `allocateColumns`, `loadColumns` or `loadChunks`.
+   * @throws RangeError when the data exceeds `maxBytes` (use `loadChunks`).
+   */
+  async allocateColumns(rows: number, d: number, options: { weighted?: boolean; labeled?: boolean } = {}): Promise<ResidentColumns> {
+    if (!Number.isInteger(d) || d < 1) throw new RangeError(`d must be a positive integer, got ${d}`);
+    if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`rows must be a non-negative integer, got ${rows}`);
+    return this.serialize(async () => this.allocate(rows, d, !!options.weighted, !!options.labeled));
+  }
+
+  private allocate(rows: number, d: number, weighted: boolean, labeled: boolean): ResidentColumns {
+    // At least two zero rows past the end: kernels that step four rows at a time read them.
+    const stride = align(rows + 2, 8);
+    const cols = this.columnsAt(BASE, d, stride, weighted, labeled);
+    const end = cols.end;
+    const need = end + this.reserveFor(d, 64, rows);
+    if (need > this.maxBytes) {
+      throw new RangeError(
+        `${rows} rows x ${d} columns need ${need} bytes of kernel memory, more than maxBytes = ${this.maxBytes}` +
+          (this.maxBytes >= WASM32_MAX ? " (the wasm32 limit)" : "") + "; stream them with loadChunks()",
+      );
+    }
+    this.store = undefined;
+    this.ensure(end);
+    const buf = this.memory.buffer;
+    const view = (at: number): Float64Array => {
+      new Float64Array(buf, at + rows * 8, stride - rows).fill(0);
+      return new Float64Array(buf, at, rows);
+    };
+    const out: ResidentColumns = {
+      columns: Array.from({ length: d }, (_, j) => view(cols.data + j * stride * 8)),
+      weights: weighted ? view(cols.w) : null,
+      labels: labeled ? view(cols.y) : null,
+    };
+    this.store = { mode: "resident", rows, d, stride, cols, end, weighted, labeled };
+    return out;
   }
 
   /**
@@ -323,6 +357,19 @@ export class KernelPool {
       return { ...this.pick("gmm", k, d, options.variant), k, params: packGmm(params, d), outLen: k * Q + 1, scratchValues: k * Q + 3 * k + 2 * d + 8 };
     });
     return unpackGmm(out, k, d);
+  }
+
+  /**
+   * Hard assignment of a Gaussian mixture: per component, the number of loaded rows whose
+   * largest w_k N_k(x) it has (the first component on ties). Row weights are ignored.
+   */
+  async gmmHardCounts(params: GmmParams): Promise<Float64Array> {
+    const k = params.weights.length;
+    if (k < 1) throw new RangeError("gmmHardCounts needs at least one component");
+    const { out } = await this.pass({}, ({ d }) => ({
+      module: manifest().core, fn: "gmm_hard_generic", k, params: packGmm(params, d), outLen: k, scratchValues: d + 8,
+    }));
+    return out;
   }
 
   /**

@@ -13,7 +13,7 @@ import { ge, gt, inRange, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
 import { invertSPD, solveSPD, zeros, type Matrix } from "../linalg/dense.js";
 import { tTestPValue } from "../linalg/special.js";
-import { checkFeatures, checkNumericColumn, featureDimension, makeProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkFeatures, checkNumericColumn, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
 import { trainGlm, type Solver } from "./glm.js";
 import { regressionMetrics } from "./regression-metrics.js";
 
@@ -66,11 +66,15 @@ export class LinearRegressionTrainingSummary {
 /** The same metrics as regressionMetrics, over in-process columns (kernel provider). */
 function localMetrics(x: readonly Float64Array[], y: Float64Array, w: Float64Array | null, beta: readonly number[], intercept: number, throughOrigin: boolean) {
   const n = y.length, d = x.length;
+  // Predictions column by column (the same sums, in the same order, as row by row).
+  const pred = new Float64Array(n).fill(intercept);
+  for (let i = 0; i < d; i++) {
+    const col = x[i], b = beta[i];
+    for (let r = 0; r < n; r++) pred[r] += b * col[r];
+  }
   let sw = 0, sy = 0, syy = 0, sse = 0, sae = 0, sp = 0, spp = 0;
   for (let r = 0; r < n; r++) {
-    let pr = intercept;
-    for (let i = 0; i < d; i++) pr += beta[i] * x[i][r];
-    const wr = w ? w[r] : 1, e = y[r] - pr;
+    const pr = pred[r], wr = w ? w[r] : 1, e = y[r] - pr;
     sw += wr; sy += wr * y[r]; syy += wr * y[r] * y[r]; sse += wr * e * e; sae += wr * Math.abs(e); sp += wr * pr; spp += wr * pr * pr;
   }
   const ybar = sy / sw;
@@ -98,10 +102,9 @@ export class LinearRegression extends Estimator<LinearRegressionModel> {
     await checkFeatures(df, p.featuresCol, "LinearRegression");
     await checkNumericColumn(df, p.labelCol, "label", "LinearRegression");
     if (p.weightCol) await checkNumericColumn(df, p.weightCol, "weight", "LinearRegression");
-    const { d, n } = await featureDimension(df, p.featuresCol, "LinearRegression");
-    const provider = await makeProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, d, p.statsProvider, { rows: n });
+    const { provider, d } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, "LinearRegression", p.statsProvider);
     try {
-      const summary = await provider.summary();
+      const summary = await provider.summary({ labels: false });
       if (summary.invalidRows > 0) throw new IllegalArgumentError(`LinearRegression: ${summary.invalidRows} rows have null or NaN features; drop or impute them first.`, "INVALID_FEATURES");
       if (summary.nullLabels > 0) throw new IllegalArgumentError(`LinearRegression: ${summary.nullLabels} rows have a null label in ${JSON.stringify(p.labelCol)}; drop them first.`, "NULL_LABEL");
       const l1 = p.regParam * p.elasticNetParam;

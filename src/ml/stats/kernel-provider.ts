@@ -1,109 +1,243 @@
 /**
  * Training statistics from WebAssembly SIMD kernels on worker threads: the training columns are
- * copied once out of the embedded engine into shared wasm memory, then every pass runs on all
- * cores without going back to the engine. Data beyond the memory budget stays with the
- * SqlStatsProvider (the engine streams and spills it).
+ * streamed once out of the embedded engine, chunk by chunk, straight into the kernels' shared
+ * wasm memory, then every pass runs on all cores without going back to the engine. Data beyond
+ * the memory budget stays with the SqlStatsProvider (the engine streams and spills it).
  */
 import os from "node:os";
 import type { DataFrame } from "../../api/dataframe.js";
-import { F } from "../../api/functions.js";
-import type { Column } from "../../api/column.js";
-import { KernelPool } from "../kernels/index.js";
-import { prng } from "../common.js";
+import type { Session } from "../../session/session.js";
+import type { DuckDBBackend } from "../../backends/duckdb/duckdb-backend.js";
+import { KernelPool, type ColumnChunk, type ResidentColumns } from "../kernels/index.js";
+import { featureDimension, prng } from "../common.js";
 import type { BatchSpec, GlmStats, GmmPrecomputed, GmmStats, GramStats, KMeansStats, StatsProvider, SummaryStats, TrainingColumns } from "./provider.js";
 import { SqlStatsProvider } from "./sql-provider.js";
+import { assembledColumns, exportFrame, vectorColumns, type EngineColumns } from "./engine-columns.js";
 
 /** Bytes of training data the kernels take in memory by default: a quarter of RAM, at most 3 GiB (wasm32). */
 export function defaultKernelBudget(): number { return Math.min(os.totalmem() / 4, 3 * 2 ** 30); }
 
-function column(table: { getChild(name: string): { toArray(): ArrayLike<unknown>; nullCount: number; length: number; get(i: number): unknown } | null }, name: string): { values: Float64Array; nulls: Uint8Array | null } {
-  const c = table.getChild(name)!;
-  const arr = c.toArray();
-  const values = arr instanceof Float64Array ? arr : Float64Array.from(arr as ArrayLike<number>, (v) => (v === null ? NaN : Number(v)));
-  let nulls: Uint8Array | null = null;
-  if (c.nullCount > 0) {
-    nulls = new Uint8Array(c.length);
-    for (let i = 0; i < c.length; i++) if (c.get(i) === null) nulls[i] = 1;
+/**
+ * One kernel pool per session, started on the first fit and reused by the next ones, so they
+ * skip the workers' start and the first touch of fresh memory; it keeps its memory until the
+ * session stops (its workers never keep the process alive). A fit that starts while another
+ * holds the session's pool gets a pool of its own, closed after the fit.
+ */
+const sessionPools = new WeakMap<Session, { pool: KernelPool; busy: boolean }>();
+
+/** A pool for one fit, and how to give it back. */
+export function acquirePool(session: Session): { pool: KernelPool; release: () => Promise<void> } {
+  let slot = sessionPools.get(session);
+  if (!slot || slot.pool.failed) {
+    const fresh = { pool: new KernelPool(), busy: false };
+    sessionPools.set(session, fresh);
+    session.onStop(() => fresh.pool.close());
+    slot = fresh;
   }
-  return { values, nulls };
+  if (slot.busy) {
+    const own = new KernelPool();
+    return { pool: own, release: () => own.close() };
+  }
+  const held = slot;
+  held.busy = true;
+  return { pool: held.pool, release: async () => { held.busy = false; } };
+}
+
+/** The rows copied into the pool, with what was seen on the way. */
+interface Loaded {
+  readonly views: ResidentColumns;
+  /** Rows with a null or non-finite feature. */
+  readonly invalid: number;
+  readonly nullLabels: number;
+  /** Per feature column: Σx, Σx², min and max, accumulated in row order (as `columnStats`). */
+  readonly stats: readonly [number, number, number, number][];
+}
+
+/**
+ * Streams `frame` (x0..x{d-1}, then y and w when present, all DOUBLE) from the engine into the
+ * pool's memory. Null features and labels become NaN.
+ */
+async function copyIntoPool(frame: DataFrame, pool: KernelPool, n: number, d: number, labeled: boolean, weighted: boolean): Promise<Loaded> {
+  const views = await pool.allocateColumns(n, d, { labeled, weighted });
+  const backend = frame.session.backend as DuckDBBackend;
+  const stats: [number, number, number, number][] = Array.from({ length: d }, () => [0, 0, Infinity, -Infinity]);
+  let off = 0, nullLabels = 0, nullRows: Uint8Array | null = null;
+  await frame.session.beforeAction();
+  for await (const chunk of backend.scanDoubles(frame.plan, "fit()")) {
+    const m = chunk.rows;
+    if (off + m > n) throw new Error(`KernelStatsProvider: expected ${n} rows, the engine returned more; is the training frame non-deterministic (e.g. sample without a seed)?`);
+    for (let j = 0; j < chunk.columns.length; j++) {
+      const src = chunk.columns[j], valid = chunk.validity[j];
+      const dst = j < d ? views.columns[j] : j === d && labeled ? views.labels! : views.weights!;
+      dst.set(src, off);
+      if (valid) {
+        for (let i = 0; i < m; i++) {
+          if (valid[i >> 3] & (1 << (i & 7))) continue;
+          dst[off + i] = NaN;
+          if (j < d) (nullRows ??= new Uint8Array(n))[off + i] = 1;
+          else if (j === d && labeled) nullLabels++;
+        }
+      }
+      if (j < d) accumulate(stats[j], dst.subarray(off, off + m));
+    }
+    off += m;
+  }
+  if (off !== n) throw new Error(`KernelStatsProvider: expected ${n} rows, the engine returned ${off}; is the training frame non-deterministic (e.g. sample without a seed)?`);
+  let invalid = 0;
+  if (nullRows || !stats.every((t) => Number.isFinite(t[0]))) {
+    // Rare: count the rows with a null or non-finite feature exactly.
+    const bad = nullRows ?? new Uint8Array(n);
+    views.columns.forEach((c, j) => { if (!Number.isFinite(stats[j][0]) || nullRows) for (let r = 0; r < n; r++) if (!Number.isFinite(c[r])) bad[r] = 1; });
+    for (let r = 0; r < n; r++) invalid += bad[r];
+  }
+  return { views, invalid, nullLabels, stats };
+}
+
+/** Adds a run of values to [Σx, Σx², min, max] in row order: chunk by chunk gives the same bits as one pass. */
+function accumulate(t: [number, number, number, number], col: Float64Array): void {
+  let [s, q, lo, hi] = t;
+  for (let r = 0; r < col.length; r++) { const v = col[r]; s += v; q += v * v; if (v < lo) lo = v; if (v > hi) hi = v; }
+  t[0] = s; t[1] = q; t[2] = lo; t[3] = hi;
+}
+
+/** Σx, Σx², min, max of a column (sums in row order). */
+function columnStats(col: Float64Array): [number, number, number, number] {
+  const t: [number, number, number, number] = [0, 0, Infinity, -Infinity];
+  accumulate(t, col);
+  return t;
+}
+
+/** Σwx, Σwx², min, max of a column (sums in row order). */
+function columnStatsWeighted(col: Float64Array, w: Float64Array): [number, number, number, number] {
+  let s = 0, q = 0, lo = Infinity, hi = -Infinity;
+  for (let r = 0; r < col.length; r++) { const v = col[r], wr = w[r]; s += wr * v; q += wr * v * v; if (v < lo) lo = v; if (v > hi) hi = v; }
+  return [s, q, lo, hi];
 }
 
 export class KernelStatsProvider implements StatsProvider {
   readonly name = "kernel";
-  private sql: SqlStatsProvider | null = null;
+  /** True when the features were read from a VectorAssembler's inputs, not from the vector column. */
+  direct = false;
+  private sql: SqlStatsProvider | null;
   private gramCache: GramStats | null = null;
-  private readonly weightSum: number;
+  private weightSum: number | null = null;
+  /** Per-column [Σx, Σx², min, max] taken while copying, when the columns were not changed since. */
+  private copyStats: readonly [number, number, number, number][] | null = null;
 
   private constructor(
     readonly d: number,
+    /** Rows (resident data) or null (streamed: the engine's aggregates answer the summary). */
+    private readonly local: { readonly x: readonly Float64Array[]; readonly y: Float64Array | null; readonly w: Float64Array | null } | null,
+    private readonly rows: number,
     private readonly pool: KernelPool,
-    private readonly x: Float64Array[],
-    private readonly y: Float64Array | null,
-    private readonly w: Float64Array | null,
+    private readonly release: () => Promise<void>,
     private readonly invalid: number,
     private readonly nullLabels: number,
     readonly shift: Float64Array | null,
+    sql: SqlStatsProvider | null,
     private readonly makeSql: () => Promise<SqlStatsProvider>,
   ) {
-    this.weightSum = w ? w.reduce((a, b) => a + b, 0) : (x[0]?.length ?? 0);
+    this.sql = sql;
+  }
+
+  /** "resident" when the columns live in the kernels' memory, "stream" when every pass reads the engine again. */
+  get mode(): "resident" | "stream" { return this.local ? "resident" : "stream"; }
+
+  private async totalWeight(): Promise<number> {
+    if (this.weightSum === null) {
+      const w = this.local?.w;
+      if (this.local && !w) this.weightSum = this.rows;
+      else if (w) { let sw = 0; for (let r = 0; r < w.length; r++) sw += w[r]; this.weightSum = sw; }
+      else this.weightSum = (await this.summary({ labels: false })).weightSum;
+    }
+    return this.weightSum;
   }
 
   /**
-   * Copies the training columns into the kernels' memory. Returns null when the data is larger
-   * than `budgetBytes`, so the caller falls back to the engine.
+   * Streams the training columns into the kernels' memory. Reads through a VectorAssembler
+   * when the features come from one (no vector length pass, no list per row); otherwise finds
+   * the vector length first. Data larger than `budgetBytes` is not copied: every pass streams
+   * it from the engine through two buffers of `streamRows` rows (summary and samples then come
+   * from engine aggregates).
+   * @param opts `featureDimension`: how to find d and the row count when the vector column must
+   *   be read (default: one aggregate pass)
    */
-  static async create(df: DataFrame, cols: TrainingColumns, d: number, opts: { center: boolean; normalize: boolean; budgetBytes?: number; rows?: number }): Promise<KernelStatsProvider | null> {
+  static async create(df: DataFrame, cols: TrainingColumns, opts: { center: boolean; normalize: boolean; budgetBytes?: number; streamRows?: number; featureDimension?: () => Promise<{ d: number; n: number }> }): Promise<{ provider: KernelStatsProvider; d: number; n: number }> {
     const budget = opts.budgetBytes ?? defaultKernelBudget();
-    const n = opts.rows ?? await df.count();
-    const perRow = 8 * (d + (cols.labelCol ? 1 : 0) + (cols.weightCol ? 1 : 0));
-    if (n * perRow > budget) return null;
-    const f = F.col(cols.featuresCol);
-    let xs: Column[] = Array.from({ length: d }, (_, i) => f.getItem(i).cast("double"));
-    if (opts.normalize) {
-      const norm = F.sqrt(xs.map((x) => x.multiply(x)).reduce((a, b) => a.plus(b)));
-      xs = xs.map((x) => x.divide(norm));
+    const dimension = opts.featureDimension ?? (() => featureDimension(df, cols.featuresCol, "KernelStatsProvider"));
+    const perRow = (d: number) => 8 * (d + (cols.labelCol ? 1 : 0) + (cols.weightCol ? 1 : 0));
+    let src: EngineColumns | null = assembledColumns(df, cols);
+    let d: number, n: number;
+    if (src) {
+      d = src.features.length;
+      n = await src.frame.count();
+      if (n === 0) ({ d, n } = await dimension()); // throws the usual "no rows" error
+    } else {
+      ({ d, n } = await dimension());
+      src = vectorColumns(df, cols, d);
     }
-    const items = xs.map((x, i) => x.alias(`x${i}`));
-    if (cols.labelCol) items.push(F.col(cols.labelCol).cast("double").alias("y"));
-    if (cols.weightCol) items.push(F.col(cols.weightCol).cast("double").alias("w"));
-    const table = await df.select(...items).toArrow();
-    if (table.numRows !== n) throw new Error(`KernelStatsProvider: expected ${n} rows, the engine returned ${table.numRows}.`);
-    const x: Float64Array[] = [];
-    const bad = new Uint8Array(n);
-    for (let i = 0; i < d; i++) {
-      const c = column(table as never, `x${i}`);
-      if (c.nulls) for (let r = 0; r < n; r++) if (c.nulls[r]) bad[r] = 1;
-      for (let r = 0; r < n; r++) if (!Number.isFinite(c.values[r])) bad[r] = 1;
-      x.push(c.values);
-    }
-    let invalid = 0;
-    for (let r = 0; r < n; r++) invalid += bad[r];
-    let y: Float64Array | null = null, nullLabels = 0;
-    if (cols.labelCol) {
-      const c = column(table as never, "y");
-      y = c.values;
-      if (c.nulls) for (let r = 0; r < n; r++) nullLabels += c.nulls[r];
-    }
-    const w = cols.weightCol ? column(table as never, "w").values : null;
-    let shift: Float64Array | null = null;
-    if (opts.center && invalid === 0) {
-      // Subtract the column means (unweighted, as the engine-side provider does) so second
-      // moments keep their precision.
-      shift = new Float64Array(d);
-      for (let i = 0; i < d; i++) {
-        const col = x[i];
-        let s = 0;
-        for (let r = 0; r < n; r++) s += col[r];
-        const m = s / n;
-        shift[i] = m;
-        const copy = new Float64Array(n);
-        for (let r = 0; r < n; r++) copy[r] = col[r] - m;
-        x[i] = copy;
+    const { pool, release } = acquirePool(df.session);
+    try {
+      if (n * perRow(d) > budget) {
+        const provider = await KernelStatsProvider.streamed(df, cols, src, d, n, pool, release, opts);
+        return { provider, d, n };
       }
+      let loaded = await copyIntoPool(exportFrame(src, opts.normalize), pool, n, d, !!cols.labelCol, !!cols.weightCol);
+      if (loaded.invalid > 0 && src.direct) {
+        // Null or NaN inputs: read the vector column itself, so the assembler's handleInvalid
+        // applies exactly as it would without this shortcut (its error, or its NaN).
+        ({ d, n } = await dimension());
+        src = vectorColumns(df, cols, d);
+        loaded = await copyIntoPool(exportFrame(src, opts.normalize), pool, n, d, !!cols.labelCol, !!cols.weightCol);
+      }
+      const { views, invalid, nullLabels, stats } = loaded;
+      const x = views.columns;
+      let shift: Float64Array | null = null;
+      if (opts.center && invalid === 0) {
+        // Subtract the column means (unweighted, as the engine-side provider does) so second
+        // moments keep their precision.
+        shift = new Float64Array(d);
+        for (let i = 0; i < d; i++) {
+          const m = stats[i][0] / n;
+          shift[i] = m;
+          const col = x[i];
+          for (let r = 0; r < n; r++) col[r] -= m;
+        }
+      }
+      const provider = new KernelStatsProvider(d, { x, y: views.labels, w: views.weights }, n, pool, release, invalid, nullLabels, shift, null,
+        () => SqlStatsProvider.create(df, cols, d, { center: opts.center, normalize: opts.normalize }));
+      // Uncentered columns: the copy already went over them in row order.
+      if (!shift) provider.copyStats = stats;
+      provider.direct = src.direct;
+      return { provider, d, n };
+    } catch (e) {
+      await release();
+      throw e;
     }
-    const pool = new KernelPool();
-    if (invalid === 0 && nullLabels === 0) await pool.loadColumns(x, w, y);
-    return new KernelStatsProvider(d, pool, x, y, w, invalid, nullLabels, shift, () => SqlStatsProvider.create(df, cols, d, opts));
+  }
+
+  /** A provider whose passes stream the rows from the engine on every pass (data beyond the budget). */
+  private static async streamed(df: DataFrame, cols: TrainingColumns, src: EngineColumns, d: number, n: number, pool: KernelPool, release: () => Promise<void>, opts: { center: boolean; normalize: boolean; streamRows?: number }): Promise<KernelStatsProvider> {
+    // The engine answers the summary and the means to subtract; no cache: the data is large.
+    const sql = await SqlStatsProvider.create(df, cols, d, { cache: false, center: opts.center, normalize: opts.normalize });
+    const shift = sql.shift;
+    const plan = exportFrame(src, opts.normalize).plan;
+    const backend = df.session.backend as DuckDBBackend;
+    const labeled = !!cols.labelCol, weighted = !!cols.weightCol;
+    const source = async function* (): AsyncGenerator<ColumnChunk> {
+      await df.session.beforeAction();
+      for await (const chunk of backend.scanDoubles(plan, "fit()")) {
+        const columns = chunk.columns.slice(0, d);
+        if (shift) columns.forEach((col, i) => { const m = shift[i]; for (let r = 0; r < col.length; r++) col[r] -= m; });
+        yield { columns, labels: labeled ? chunk.columns[d] : undefined, weights: weighted ? chunk.columns[d + (labeled ? 1 : 0)] : undefined };
+      }
+    };
+    await pool.loadChunks(source, { d, labeled, weighted, bufferRows: opts.streamRows });
+    // Rows with null or NaN features are counted by the summary, which every estimator reads
+    // (and stops at) before its first pass.
+    const provider = new KernelStatsProvider(d, null, n, pool, release, 0, 0, shift, sql, async () => sql);
+    provider.direct = src.direct;
+    return provider;
   }
 
   private async fallback(): Promise<SqlStatsProvider> {
@@ -111,22 +245,42 @@ export class KernelStatsProvider implements StatsProvider {
     return this.sql;
   }
 
-  async summary(): Promise<SummaryStats> {
-    const { d, x, y, w } = this;
-    const n = x[0]?.length ?? 0;
+  async summary(options: { readonly labels?: boolean } = {}): Promise<SummaryStats> {
+    if (!this.local) {
+      const sql: StatsProvider = await this.fallback();
+      return sql.summary(options);
+    }
+    const { d } = this;
+    const { x, y, w } = this.local;
+    const n = this.rows;
     let sw = 0, sww = 0, sy = 0, syy = 0;
-    const mean = new Float64Array(d), variance = new Float64Array(d), min = new Float64Array(d).fill(Infinity), max = new Float64Array(d).fill(-Infinity);
-    const labels = y ? new Map<number, number>() : null;
-    for (let r = 0; r < n; r++) {
-      const wr = w ? w[r] : 1;
-      sw += wr; sww += wr * wr;
-      if (y && !Number.isNaN(y[r])) { sy += wr * y[r]; syy += wr * y[r] * y[r]; labels!.set(y[r], (labels!.get(y[r]) ?? 0) + wr); }
+    const mean = new Float64Array(d), variance = new Float64Array(d), min = new Float64Array(d), max = new Float64Array(d);
+    if (w) for (let r = 0; r < n; r++) { const wr = w[r]; sw += wr; sww += wr * wr; }
+    else { sw = n; sww = n; }
+    let labels: Map<number, number> | null = null;
+    if (y) {
+      const countLabels = options.labels !== false;
+      // Small non-negative integer labels (classes) are counted in an array, others in a map.
+      const small = new Float64Array(64), seen = new Uint8Array(64);
+      const other = new Map<number, number>();
+      for (let r = 0; r < n; r++) {
+        const v = y[r];
+        if (v !== v) continue; // null label
+        const wr = w ? w[r] : 1;
+        sy += wr * v; syy += wr * v * v;
+        if (!countLabels) continue;
+        if (v >= 0 && v < 64 && (v | 0) === v) { small[v] += wr; seen[v] = 1; }
+        else other.set(v, (other.get(v) ?? 0) + wr);
+      }
+      if (countLabels) {
+        labels = new Map();
+        for (let v = 0; v < 64; v++) if (seen[v]) labels.set(v, small[v]);
+        for (const [v, c] of other) labels.set(v, c);
+      }
     }
     const denom = sw - sww / sw;
     for (let i = 0; i < d; i++) {
-      const col = x[i];
-      let s = 0, q = 0, lo = Infinity, hi = -Infinity;
-      for (let r = 0; r < n; r++) { const v = col[r], wr = w ? w[r] : 1; s += wr * v; q += wr * v * v; if (v < lo) lo = v; if (v > hi) hi = v; }
+      const [s, q, lo, hi] = w ? columnStatsWeighted(x[i], w) : this.copyStats ? this.copyStats[i] : columnStats(x[i]);
       const sh = this.shift ? this.shift[i] : 0;
       mean[i] = s / sw + sh;
       const m = s / sw;
@@ -142,7 +296,12 @@ export class KernelStatsProvider implements StatsProvider {
     const s = await this.pool.gmmStats({ weights: p.raw.weights, means: p.raw.means.map((m) => Float64Array.from(m)), covariances: p.raw.covs.map((c) => Float64Array.from(c.flat())) });
     const sumRX = new Float64Array(k * d), sumRXX = new Float64Array(k * d * d);
     for (let j = 0; j < k; j++) { sumRX.set(s.sumX[j], j * d); sumRXX.set(s.sumXX[j], j * d * d); }
-    return { weightSum: this.weightSum, logLik: s.logLikelihood, sumR: s.sumResp, sumRX, sumRXX };
+    return { weightSum: await this.totalWeight(), logLik: s.logLikelihood, sumR: s.sumResp, sumRX, sumRXX };
+  }
+
+  async gmmHardCounts(p: GmmPrecomputed): Promise<number[]> {
+    const counts = await this.pool.gmmHardCounts({ weights: p.raw.weights, means: p.raw.means.map((m) => Float64Array.from(m)), covariances: p.raw.covs.map((c) => Float64Array.from(c.flat())) });
+    return Array.from(counts);
   }
 
   async kmeans(centers: readonly (readonly number[])[]): Promise<KMeansStats> {
@@ -179,13 +338,15 @@ export class KernelStatsProvider implements StatsProvider {
   async gram(): Promise<GramStats> {
     if (!this.gramCache) {
       const g = await this.pool.gram();
-      this.gramCache = { weightSum: g.weightSum, count: this.x[0].length, sumX: g.sumX, sumY: g.sumY, sumYY: g.sumYY, xtx: g.xtx, xty: g.xty };
+      this.gramCache = { weightSum: g.weightSum, count: this.rows, sumX: g.sumX, sumY: g.sumY, sumYY: g.sumYY, xtx: g.xtx, xty: g.xty };
     }
     return this.gramCache;
   }
 
   async sample(n: number, seed: number): Promise<number[][]> {
-    const total = this.x[0].length;
+    if (!this.local) return (await this.fallback()).sample(n, seed);
+    const x = this.local.x;
+    const total = this.rows;
     const rand = prng(seed);
     const take = Math.min(n, total);
     const idx: number[] = [];
@@ -195,13 +356,13 @@ export class KernelStatsProvider implements StatsProvider {
       while (seen.size < take) seen.add(Math.floor(rand() * total));
       idx.push(...seen);
     }
-    return idx.map((r) => this.x.map((c) => c[r]));
+    return idx.map((r) => x.map((c) => c[r]));
   }
 
-  localColumns(): { x: readonly Float64Array[]; y: Float64Array | null; w: Float64Array | null } { return { x: this.x, y: this.y, w: this.w }; }
+  localColumns(): { readonly x: readonly Float64Array[]; readonly y: Float64Array | null; readonly w: Float64Array | null } | null { return this.local; }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    await this.release();
     if (this.sql) await this.sql.close();
   }
 }

@@ -74,7 +74,7 @@ export interface SummaryStats {
   readonly max: Float64Array;
   /** Rows whose features contain a null or NaN. */
   readonly invalidRows: number;
-  /** Distinct label values with their weight sums, when a label column is present. */
+  /** Distinct label values with their weight sums, when a label column is present (and asked for). */
   readonly labels: ReadonlyMap<number, number> | null;
   /** Rows with a null label. */
   readonly nullLabels: number;
@@ -97,8 +97,14 @@ export interface StatsProvider {
    * moments do not lose precision to cancellation); callers shift means back.
    */
   readonly shift: Float64Array | null;
-  summary(): Promise<SummaryStats>;
+  /** With `labels: false` a provider may skip the distinct-label count (`labels` is then null). */
+  summary(options?: { readonly labels?: boolean }): Promise<SummaryStats>;
   gmm(p: GmmPrecomputed): Promise<GmmStats>;
+  /**
+   * Optional: rows per component by hard assignment (largest w_k N_k(x), first on ties),
+   * unweighted; estimators compute it otherwise.
+   */
+  gmmHardCounts?(p: GmmPrecomputed): Promise<number[]>;
   kmeans(centers: readonly (readonly number[])[]): Promise<KMeansStats>;
   /** Binomial log-loss with margin β·x + β0; labels 0/1. */
   binomial(beta: Float64Array, intercept: number, batch: BatchSpec | null): Promise<GlmStats>;

@@ -219,6 +219,15 @@ export function flush(src: usize, dst: usize, n: i32): void {
   return v128.bitselect(t, corrected, f64x2.eq(um1, f64x2(0.0, 0.0)));
 }
 
+/**
+ * log(1 + t) for t >= 0 given u = 1 + t (rounded) and inv = 1 / u: log(u) plus the first-order
+ * correction (t - (u - 1)) / u for the rounding of 1 + t (exact to the last bits; t when u == 1).
+ * Kernels that also need 1 / (1 + t) share the division.
+ */
+@inline export function vlog1pu(t: v128, u: v128, inv: v128): v128 {
+  return f64x2.add(vlog(u), f64x2.mul(f64x2.sub(t, f64x2.sub(u, cst(C_ONE))), inv));
+}
+
 @inline export function sq(v: v128): v128 {
   return f64x2.mul(v, v);
 }

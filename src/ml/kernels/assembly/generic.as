@@ -2,7 +2,7 @@
 // as the unrolled kernels that scripts/kernels/generate.mjs writes (see the comments there);
 // the row pair is first copied to `xb` in scratch so the loops can index it.
 
-import { splat, sq, vadd, vsub, vmul, acc, flush, vexp, vlog, vlog1p, cst, C_ONE, C_NEG_HALF, C_LANE0, C_NEG_INF, C_INF } from "./common";
+import { splat, sq, vadd, vsub, vmul, acc, flush, vexp, vlog, vlog1p, vlog1pu, cst, C_ONE, C_NEG_HALF, C_LANE0, C_NEG_INF, C_INF } from "./common";
 
 @inline function loadPair(data: usize, cs: usize, i: i32, d: i32, xb: usize): void {
   let p = data + (<usize>i << 3);
@@ -80,6 +80,44 @@ export function gmm_generic(data: usize, stride: i32, d: i32, w: usize, y: usize
   flush(scratch, out, nacc);
 }
 
+// Hard assignment of a Gaussian mixture: per component, the number of rows whose largest
+// log w_k N_k(x) it has (the first one on ties); weights are ignored. The same parameters as
+// gmm_generic; output: k counts.
+export function gmm_hard_generic(data: usize, stride: i32, d: i32, w: usize, y: usize, params: usize, k: i32, scratch: usize, out: usize, start: i32, end: i32): void {
+  const cs: usize = <usize>stride << 3;
+  const T = (d * (d + 1)) >> 1;
+  const Q = 1 + d + T;
+  const xb = scratch;
+  for (let i = start; i < end; i += 2) {
+    loadPair(data, cs, i, d, xb);
+    let best = cst(C_NEG_INF);
+    let bi = f64x2(0.0, 0.0);
+    for (let c = 0; c < k; c++) {
+      const q = params + (<usize>(c * Q) << 4);
+      let a = q + (<usize>(1 + d) << 4);
+      let s = f64x2(0.0, 0.0);
+      for (let r = 0; r < d; r++) {
+        let t = f64x2(0.0, 0.0);
+        for (let j = 0; j <= r; j++) {
+          t = vadd(t, vmul(v128.load(a), xat(xb, j)));
+          a += 16;
+        }
+        s = vadd(s, sq(vsub(t, v128.load(q + (<usize>(1 + r) << 4)))));
+      }
+      const l = vadd(v128.load(q), vmul(cst(C_NEG_HALF), s));
+      const gt = f64x2.gt(l, best);
+      best = v128.bitselect(l, best, gt);
+      bi = v128.bitselect(splat(<f64>c), bi, gt);
+    }
+    const o0 = out + (<usize>(<i32>f64x2.extract_lane(bi, 0)) << 3);
+    store<f64>(o0, load<f64>(o0) + 1.0);
+    if (i + 1 < end) {
+      const o1 = out + (<usize>(<i32>f64x2.extract_lane(bi, 1)) << 3);
+      store<f64>(o1, load<f64>(o1) + 1.0);
+    }
+  }
+}
+
 export function kmeans_generic(data: usize, stride: i32, d: i32, w: usize, y: usize, params: usize, k: i32, scratch: usize, out: usize, start: i32, end: i32): void {
   const cs: usize = <usize>stride << 3;
   const xb = scratch;
@@ -128,9 +166,11 @@ export function logistic_generic(data: usize, stride: i32, d: i32, w: usize, y: 
     let m = b0;
     for (let j = 0; j < d; j++) m = vadd(m, vmul(v128.load(params + (<usize>j << 4)), xat(xb, j)));
     const ex = vexp(f64x2.neg(f64x2.abs(m)));
-    const sp = vadd(f64x2.pmax(f64x2(0.0, 0.0), m), vlog1p(ex));
+    const u = vadd(one, ex);
+    const inv = f64x2.div(one, u);
+    const sp = vadd(f64x2.pmax(f64x2(0.0, 0.0), m), vlog1pu(ex, u, inv));
     acc(scratch, 0, vmul(wv, vsub(sp, vmul(yl, m))));
-    const sig = f64x2.div(v128.bitselect(one, ex, f64x2.ge(m, f64x2(0.0, 0.0))), vadd(one, ex));
+    const sig = vmul(v128.bitselect(one, ex, f64x2.ge(m, f64x2(0.0, 0.0))), inv);
     const g = vmul(wv, vsub(sig, yl));
     for (let j = 0; j < d; j++) acc(scratch, <usize>(1 + j) << 4, vmul(g, xat(xb, j)));
     acc(scratch, <usize>(1 + d) << 4, g);
