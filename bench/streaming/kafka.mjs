@@ -37,6 +37,7 @@ const arg = (k, d) => { const i = args.indexOf(`--${k}`); return i >= 0 ? args[i
 // ---------------------------------------------------------------- child: load generator + watcher
 if (args[0] === "--child") {
   const [, topic, rate, seconds, outDir] = args;
+  process.on("disconnect", () => process.exit(1));
   const producer = new Producer({ clientId: "bench-load", bootstrapBrokers: [servers], acks: 1 });
   const manifests = path.join(outDir, "_spark_metadata");
   const seen = new Map();
@@ -171,13 +172,17 @@ async function main() {
         const next = () => new Promise((res) => child.once("message", (m) => { msgs.push(m); res(m); }));
         const { produced, producedFor } = await next();
         // Wait until the sink holds every produced event (or 30 s), then collect visibility times.
-        const files = () => {
-          const dir = path.join(out, "out");
-          return fs.readdirSync(dir).filter((f) => f.endsWith(".parquet")).length;
+        // Only files a manifest lists are complete (Spark writes its part files in place).
+        const listedFiles = (id) => {
+          const text = fs.readFileSync(path.join(out, "out", "_spark_metadata", id), "utf8").trim().split("\n").slice(1);
+          return text.map((l) => JSON.parse(l)).filter((e) => e.action !== "delete").map((e) => String(e.path).replace(/^file:\/\//, ""))
+            .map((p) => (path.isAbsolute(p) ? p : path.join(out, "out", p))).filter((p) => p.endsWith(".parquet"));
         };
+        const allListed = () => [...new Set(fs.readdirSync(path.join(out, "out", "_spark_metadata")).filter((n) => /^\d+(\.compact)?$/.test(n)).flatMap(listedFiles))];
         const countRows = async () => {
-          if (!files()) return 0;
-          return Number((await c.runAndReadAll(`SELECT count(*) AS n FROM read_parquet('${path.join(out, "out")}/*.parquet')`)).getRowObjectsJS()[0].n);
+          const files = allListed();
+          if (!files.length) return 0;
+          return Number((await c.runAndReadAll(`SELECT count(*) AS n FROM read_parquet([${files.map((p) => `'${p}'`).join(", ")}])`)).getRowObjectsJS()[0].n);
         };
         const deadline = Date.now() + 30_000;
         while ((await countRows()) < produced && Date.now() < deadline) await new Promise((res) => setTimeout(res, 500));
@@ -187,14 +192,12 @@ async function main() {
         await spark.stop();
         // Per event: visibility of the first manifest listing its file.
         const rows = [];
-        const t0 = Math.min(...(await c.runAndReadAll(`SELECT min(pt) AS m FROM read_parquet('${path.join(out, "out")}/*.parquet')`)).getRowObjectsJS().map((x) => Number(x.m)));
+        const t0 = Number((await c.runAndReadAll(`SELECT min(pt) AS m FROM read_parquet([${allListed().map((p) => `'${p}'`).join(", ")}])`)).getRowObjectsJS()[0].m);
         // A compacted manifest (every 10th batch: "<id>.compact") lists earlier batches' files too;
         // each file counts at the first manifest that listed it.
         const assigned = new Set();
         for (const [id, at] of Object.entries(visible).sort((a, b) => parseInt(a[0]) - parseInt(b[0]))) {
-          const text = fs.readFileSync(path.join(out, "out", "_spark_metadata", id), "utf8").trim().split("\n").slice(1);
-          const listed = text.map((l) => JSON.parse(l)).filter((e) => e.action !== "delete").map((e) => String(e.path).replace(/^file:\/\//, ""))
-            .map((p) => (path.isAbsolute(p) ? p : path.join(out, "out", p))).filter((p) => p.endsWith(".parquet") && !assigned.has(p));
+          const listed = listedFiles(id).filter((p) => !assigned.has(p));
           for (const p of listed) assigned.add(p);
           if (!listed.length) continue;
           const list = listed.map((p) => `'${p}'`).join(", ");
