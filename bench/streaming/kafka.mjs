@@ -45,7 +45,11 @@ if (args[0] === "--child") {
     let names = [];
     try { names = fs.readdirSync(manifests); } catch { return; }
     const now = Date.now();
-    for (const n of names) if (/^\d+(\.compact)?$/.test(n) && !seen.has(n)) seen.set(n, now);
+    // The manifest's text is kept as first seen (a compaction may delete it later).
+    for (const n of names) {
+      if (!/^\d+(\.compact)?$/.test(n) || seen.has(n)) continue;
+      try { seen.set(n, { at: now, text: fs.readFileSync(path.join(manifests, n), "utf8") }); } catch { /* gone already: listed by the next compaction */ }
+    }
   }, 10);
   const tickMs = 10, perTick = Number(rate) * tickMs / 1000;
   const started = Date.now();
@@ -173,12 +177,13 @@ async function main() {
         const { produced, producedFor } = await next();
         // Wait until the sink holds every produced event (or 30 s), then collect visibility times.
         // Only files a manifest lists are complete (Spark writes its part files in place).
-        const listedFiles = (id) => {
-          const text = fs.readFileSync(path.join(out, "out", "_spark_metadata", id), "utf8").trim().split("\n").slice(1);
+        const listedFiles = (id, manifest) => {
+          let text;
+          try { text = (manifest ?? fs.readFileSync(path.join(out, "out", "_spark_metadata", id), "utf8")).trim().split("\n").slice(1); } catch { return []; }
           return text.map((l) => JSON.parse(l)).filter((e) => e.action !== "delete").map((e) => String(e.path).replace(/^file:\/\//, ""))
             .map((p) => (path.isAbsolute(p) ? p : path.join(out, "out", p))).filter((p) => p.endsWith(".parquet"));
         };
-        const allListed = () => [...new Set(fs.readdirSync(path.join(out, "out", "_spark_metadata")).filter((n) => /^\d+(\.compact)?$/.test(n)).flatMap(listedFiles))];
+        const allListed = () => [...new Set(fs.readdirSync(path.join(out, "out", "_spark_metadata")).filter((n) => /^\d+(\.compact)?$/.test(n)).flatMap((n) => listedFiles(n)))];
         const countRows = async () => {
           const files = allListed();
           if (!files.length) return 0;
@@ -196,8 +201,8 @@ async function main() {
         // A compacted manifest (every 10th batch: "<id>.compact") lists earlier batches' files too;
         // each file counts at the first manifest that listed it.
         const assigned = new Set();
-        for (const [id, at] of Object.entries(visible).sort((a, b) => parseInt(a[0]) - parseInt(b[0]))) {
-          const listed = listedFiles(id).filter((p) => !assigned.has(p));
+        for (const [id, { at, text }] of Object.entries(visible).sort((a, b) => parseInt(a[0]) - parseInt(b[0]))) {
+          const listed = listedFiles(id, text).filter((p) => !assigned.has(p));
           for (const p of listed) assigned.add(p);
           if (!listed.length) continue;
           const list = listed.map((p) => `'${p}'`).join(", ");
