@@ -23,7 +23,7 @@ import type { PlanNode } from "../plan/visitor.js";
 import type { JsonValue, StreamSink, StreamSource } from "./contracts.js";
 import { sinkFactory, sourceFactory } from "./formats.js";
 import { Checkpoint, type OffsetEntry } from "./checkpoint.js";
-import { lateRowCondition, planStreamingQuery, type QueryShape } from "./query-planner.js";
+import { eventTimeMsSql, lateRowCondition, planStreamingQuery, type QueryShape } from "./query-planner.js";
 import { createStatefulOperator, type StatefulOperator, type StateStepResult } from "./state.js";
 import { faultPoint } from "./fault-points.js";
 import { EngineStreamingQuery } from "./engine-query.js";
@@ -310,7 +310,7 @@ class MicroBatchExecution implements StreamingQuery {
     const [r] = await new DataFrame(this.session, {
       kind: "AggregateNode", child: input, groupBy: [], aggs: [
         AliasExpr.create(FunctionExpr.create("max", [t]), "mx"), AliasExpr.create(FunctionExpr.create("min", [t]), "mn"),
-        AliasExpr.create(FunctionExpr.create("avg", [SqlExpr.create(`epoch_ms(CAST(\`${wm.column.replace(/`/g, "``")}\` AS TIMESTAMPTZ))`)]), "av"),
+        AliasExpr.create(FunctionExpr.create("avg", [SqlExpr.create(eventTimeMsSql(wm.column))]), "av"),
         AliasExpr.create(FunctionExpr.create("count", [CaseWhenExpr.create([[lateCond, LiteralExpr.create(1)]], null)]), "late"),
       ],
     } as PlanNode).collect();

@@ -131,6 +131,11 @@ export function eventTimeKey(agg: AggregateNode, wm: WatermarkNode): { index: nu
   return null;
 }
 
+/** The engine SQL (Spark-style backticked name) for an event-time column as epoch milliseconds. */
+export function eventTimeMsSql(column: string): string {
+  return `epoch_ms(CAST(\`${column.replace(/`/g, "``")}\` AS TIMESTAMPTZ))`;
+}
+
 /**
  * The rows that the watermark `wmMs` makes late for a stateful operator, decided as Spark does: for
  * an aggregation keyed by `window(ts, size, slide, start)` a row is late when every window that
@@ -148,7 +153,7 @@ export function lateRowCondition(op: StatefulOp | null, wm: WatermarkNode, wmMs:
     const size = parseDurationMs(lit(1), "window duration");
     const slide = parseDurationMs(lit(2), "window slide duration");
     const start = parseDurationMs(lit(3), "window start time");
-    const ms = `epoch_ms(CAST(\`${wm.column.replace(/`/g, "``")}\` AS TIMESTAMPTZ))`;
+    const ms = eventTimeMsSql(wm.column);
     return SqlExpr.create(`(floor((${ms} - ${start}) / ${slide}) * ${slide} + ${start} + ${size}) <= ${wmMs}`);
   }
   return BinaryExpr.create("<=", ColumnExpr.create(wm.column), LiteralExpr.create(new Date(wmMs)));
