@@ -4,6 +4,7 @@
  * hand-written messages each test writes.
  */
 import assert from "node:assert/strict";
+import { Producer, stringSerializers } from "@platformatic/kafka";
 import { F } from "quarry";
 import { conformance, type Spark } from "./harness.js";
 import { createTopic, kafkaBootstrap, uniqueTopic } from "../kafka/kafka-server.js";
@@ -95,5 +96,34 @@ conformance("kafka batch", (ctx) => {
     df.createOrReplaceTempView(view);
     const rows = await ctx.spark.sql(`SELECT CAST(value AS STRING) AS v, CAST(\`partition\` AS STRING) AS p FROM ${view} WHERE CAST(key AS STRING) = 'u3'`).collect();
     assert.deepEqual(rows, [{ v: "Zoë 日本 😀", p: "1" }]);
+  });
+
+  ctx.it("read_committed skips every aborted transaction, also several of one transactional id across producer restarts (read_uncommitted sees them)", async () => {
+    const servers = await kafkaBootstrap();
+    const topic = uniqueTopic(`conf-${ctx.backend.name}-tx`);
+    await createTopic(servers, topic, 1);
+    const txId = uniqueTopic("conf-tx");
+    // A streaming sink's pattern: one transactional id, a new producer after each crash (it
+    // fences the old epoch), transactions committed and aborted in turn.
+    const plan: [string[], "commit" | "abort"][][] = [
+      [[["c1", "c2"], "commit"], [["a1", "a2"], "abort"], [["c3"], "commit"], [["a3"], "abort"]],
+      [[["a4", "a5"], "abort"], [["c4"], "commit"]],
+      [[["a6"], "abort"], [["a7"], "abort"], [["c5", "c6"], "commit"]],
+    ];
+    for (const run of plan) {
+      const p = new Producer({ clientId: "quarry-test", bootstrapBrokers: [servers], idempotent: true, transactionalId: txId, producerId: -1n, producerEpoch: -1, serializers: stringSerializers });
+      try {
+        for (const [values, end] of run) {
+          const tx = await p.beginTransaction();
+          await tx.send({ messages: values.map((value) => ({ topic, partition: 0, value })) });
+          if (end === "commit") await tx.commit(); else await tx.abort();
+        }
+      } finally { await p.close(); }
+    }
+    const read = async (isolation: string) => (await ctx.spark.read.format("kafka")
+      .options({ "kafka.bootstrap.servers": servers, subscribe: topic, "kafka.isolation.level": isolation }).load()
+      .orderBy("offset").select(F.col("value").cast("string").alias("v")).collect()).map((r) => r["v"]);
+    assert.deepEqual(await read("read_committed"), ["c1", "c2", "c3", "c4", "c5", "c6"]);
+    assert.deepEqual(await read("read_uncommitted"), ["c1", "c2", "a1", "a2", "c3", "a3", "a4", "a5", "c4", "a6", "a7", "c5", "c6"]);
   });
 });
