@@ -266,8 +266,24 @@ ${m.join("\n")}
 // total cost sum_i w_i min_c ||x_i - c||^2.
 // ---------------------------------------------------------------------------------------------
 
-export function kmeansUnrolled(d) {
+/**
+ * The search over all k centres for a row pair: `best` (squared distance) and `bi` (index, the
+ * first on ties), and with `second` the second smallest squared distance too. `best` (and
+ * `second`) must be declared by the caller, initialised to +inf.
+ */
+function nearestCentre(d, second) {
   const dist = treeSum(range(d).map((j) => `sq(vsub(x${j}, v128.load(q, ${j * 16})))`));
+  return `    let bi = f64x2(0.0, 0.0);
+    for (let c = 0; c < k; c++) {
+      const q = params + <usize>c * ${d * 16};
+      const dist = ${dist};
+      const lt = f64x2.lt(dist, best);${second ? "\n      second = v128.bitselect(best, f64x2.min(dist, second), lt);" : ""}
+      best = v128.bitselect(dist, best, lt);
+      bi = v128.bitselect(splat(<f64>c), bi, lt);
+    }`;
+}
+
+export function kmeansUnrolled(d) {
   const lane = (ln) => {
     const lines = [
       `    { const c = <i32>f64x2.extract_lane(bi, ${ln}); const wl = f64x2.extract_lane(wv, ${ln});`,
@@ -288,14 +304,87 @@ export function kmeans_u${d}(${SIG}): void {
 ${loadRowPair(d)}
 ${LOAD_WEIGHTS}
     let best = cst(C_INF);
-    let bi = f64x2(0.0, 0.0);
-    for (let c = 0; c < k; c++) {
-      const q = params + <usize>c * ${d * 16};
-      const dist = ${dist};
-      const lt = f64x2.lt(dist, best);
-      best = v128.bitselect(dist, best, lt);
-      bi = v128.bitselect(splat(<f64>c), bi, lt);
+${nearestCentre(d, false)}
+    cost = vadd(cost, vmul(wv, best));
+${lane(0)}
+${lane(1)}
+  }
+  const o = out + <usize>k * ${(d + 1) * 8};
+  store<f64>(o, load<f64>(o) + (f64x2.extract_lane(cost, 0) + f64x2.extract_lane(cost, 1)));
+}
+`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// k-means assignment with Hamerly's bounds, kept per row between passes. Only rows whose centre
+// changed touch the sums: the kernel outputs per-cluster CHANGES (sum w, sum w x), which the
+// caller adds to the sums of the previous pass; a full pass (flag set) outputs the sums themselves.
+// State per row (y = its address; two columns of `stride` f64): a lower bound on the distance to
+// every centre but the assigned one, then the assigned centre's index. Parameters: centres
+// (k x d), then per centre half the distance to its nearest other centre (k), the largest
+// distance any centre moved since the state was written, the bounds' safety factor (just below
+// 1), and the full-pass flag (1 = search every row, ignore the stored centre).
+// Each row's distance to its assigned centre is computed exactly (it is the row's cost), so only
+// the lower bound is carried. A row pair skips the search when, on both lanes, that distance is
+// strictly below max(lower bound, half-separation): then no other centre is as near (triangle
+// inequality), so the nearest centre, first on ties, is unchanged.
+// ---------------------------------------------------------------------------------------------
+
+export function kmeansBoundedUnrolled(d) {
+  const own = treeSum(range(d).map((j) => `sq(vsub(x${j}, v128.bitselect(v128.load(q0, ${j * 16}), v128.load(q1, ${j * 16}), lane0)))`));
+  // Adds (sign +) or subtracts (sign -) lane `ln` of the pair to the sums of centre `c`.
+  const move = (ln, c, sign) => {
+    const lines = [
+      `      { const o = out + <usize>${c} * ${(d + 1) * 8}; const wl = f64x2.extract_lane(wv, ${ln});`,
+      `        store<f64>(o, load<f64>(o) ${sign} wl);`,
+    ];
+    for (const j of range(d)) {
+      lines.push(`        store<f64>(o, load<f64>(o, ${(j + 1) * 8}) ${sign} wl * f64x2.extract_lane(x${j}, ${ln}), ${(j + 1) * 8});`);
     }
+    lines.push("      }");
+    return lines.join("\n");
+  };
+  const lane = (ln) => `    { const c = <i32>f64x2.extract_lane(bi, ${ln}); const was = <i32>f64x2.extract_lane(old, ${ln});
+      if (full || c != was) {
+${move(ln, "c", "+")}
+        if (!full) {
+${move(ln, "was", "-")}
+        }
+      }
+    }`;
+  return `
+export function kmeansb_u${d}(${SIG}): void {
+  const cs: usize = <usize>stride << 3;
+  const lane0 = cst(C_LANE0);
+  const half = params + <usize>k * ${d * 16};
+  const moved = v128.load(half + (<usize>k << 4));
+  const safety = v128.load(half + (<usize>k << 4), 16);
+  const full = f64x2.extract_lane(v128.load(half + (<usize>k << 4), 32), 0) != 0.0;
+  const lowers = y;
+  const owners = y + cs;
+  let cost = f64x2(0.0, 0.0);
+  for (let i = start; i < end; i += 2) {
+${loadRowPair(d)}
+${LOAD_WEIGHTS}
+    const at = <usize>i << 3;
+    const old = v128.load(owners + at);
+    const a0 = <usize>(<i32>f64x2.extract_lane(old, 0));
+    const a1 = <usize>(<i32>f64x2.extract_lane(old, 1));
+    const q0 = params + a0 * ${d * 16};
+    const q1 = params + a1 * ${d * 16};
+    let best = ${own};
+    let lower = vsub(v128.load(lowers + at), moved);
+    const h = v128.bitselect(v128.load(half + (a0 << 4)), v128.load(half + (a1 << 4)), lane0);
+    if (!full && i64x2.all_true(f64x2.lt(f64x2.sqrt(best), f64x2.max(lower, h)))) {
+      v128.store(lowers + at, lower);
+      cost = vadd(cost, vmul(wv, best));
+      continue;
+    }
+    best = cst(C_INF);
+    let second = cst(C_INF);
+${nearestCentre(d, true)}
+    v128.store(lowers + at, vmul(f64x2.sqrt(second), safety));
+    v128.store(owners + at, bi);
     cost = vadd(cost, vmul(wv, best));
 ${lane(0)}
 ${lane(1)}
@@ -467,7 +556,7 @@ ${lines.join("\n")}
 export function coreModule(maxD) {
   const parts = [HEADER, 'export * from "./generic";\nexport { init_constants } from "./common";\n'];
   for (let d = 1; d <= maxD; d++) {
-    parts.push(kmeansUnrolled(d), logisticUnrolled(d), multinomialUnrolled(d), gramUnrolled(d));
+    parts.push(kmeansUnrolled(d), kmeansBoundedUnrolled(d), logisticUnrolled(d), multinomialUnrolled(d), gramUnrolled(d));
   }
   return parts.join("\n");
 }

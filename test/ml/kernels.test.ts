@@ -417,6 +417,55 @@ describe("ML kernels", () => {
     });
   }
 
+  it("k-means with per-row bounds (Hamerly) gives the plain assignment's statistics along whole Lloyd runs (40 passes: past a refresh of the running sums)", async () => {
+    // Three well separated blobs plus uniform noise, 8 centres: after the first passes most rows
+    // keep their centre (the bounds skip them); rows between the split blobs move. Every pass is
+    // compared with the plain kernel (bounds off) exactly, and with the JS reference to TOL.
+    for (const c of [{ k: 8, d: 8, n: 4001, weighted: false }, { k: 5, d: 3, n: 2999, weighted: true }, { k: 1, d: 2, n: 101, weighted: false }]) {
+      const r = rng(7 + c.k * c.d);
+      const blob = (i: number) => [[0, 0, 0], [6, 1, -2], [-3, 5, 4]][i % 3];
+      const cols = Array.from({ length: c.d }, () => new Float64Array(c.n));
+      for (let i = 0; i < c.n; i++) for (let j = 0; j < c.d; j++) cols[j][i] = i % 10 === 9 ? 16 * r() - 8 : blob(i)[j % 3] + gauss(r);
+      const w = c.weighted ? Float64Array.from({ length: c.n }, () => 2 * r()) : null;
+      await pool.loadColumns(cols, w);
+      let centers = Array.from({ length: c.k }, (_, m) => row(cols, (m * 37) % c.n));
+      for (let it = 0; it < 40; it++) {
+        const b = await pool.kmeansStats(centers);
+        const plain = await pool.kmeansStats(centers, { bounds: false });
+        // The same assignment: the cost (each row's distance to its centre, summed in the same
+        // order) is bit for bit the same; the sums are kept up to date by the rows that moved.
+        assert.equal(b.cost, plain.cost, `k=${c.k} pass ${it}: cost`);
+        if (!c.weighted) assert.deepEqual([...b.counts], [...plain.counts], `k=${c.k} pass ${it}: counts`);
+        close(b.counts, plain.counts, `k=${c.k} pass ${it}: counts`);
+        b.sums.forEach((v, m) => close(v, plain.sums[m], `k=${c.k} pass ${it}: sums[${m}]`));
+        const ref = kmeansReference(cols, w, centers);
+        close(b.counts, ref.counts, `pass ${it} counts`);
+        close([b.cost], [ref.cost], `pass ${it} cost`);
+        centers = centers.map((ctr, m) => (b.counts[m] > 0 ? Array.from(b.sums[m], (v) => v / b.counts[m]) : ctr));
+      }
+      // Other centres out of the blue (a jump, not a Lloyd step), then a different k: still exact.
+      for (const jump of [centers.map((ctr) => ctr.map((v) => -v)), [...centers, row(cols, 5)]]) {
+        const b = await pool.kmeansStats(jump);
+        const ref = kmeansReference(cols, w, jump);
+        close(b.counts, ref.counts, `k=${c.k} jump counts`);
+        close([b.cost], [ref.cost], `k=${c.k} jump cost`);
+      }
+    }
+  });
+
+  it("k-means with bounds keeps the first centre on exact ties, as the plain assignment does", async () => {
+    // Rows on the bisector of two centres: equidistant, so the lower index must win every pass.
+    const xs = Float64Array.from([0, 0, 0, 1, -1, 2]);
+    const ys = Float64Array.from([1, -1, 3, 0, 0, 5]);
+    await pool.loadColumns([xs, ys]);
+    for (const centers of [[[-1, 0], [1, 0]], [[1, 0], [-1, 0]], [[-1, 0], [1, 0]]]) {
+      const b = await pool.kmeansStats(centers);
+      const ref = kmeansReference([xs, ys], null, centers);
+      assert.deepEqual([...b.counts], ref.counts);
+      assert.deepEqual(b.sums.map((v) => [...v]), ref.sums);
+    }
+  });
+
   for (const c of [
     { d: 8, n: 3001, weighted: false, scale: 1 },
     { d: 3, n: 1001, weighted: true, scale: 1 },

@@ -44,6 +44,13 @@ export interface KernelPoolOptions {
 /** Options of one pass. */
 export interface PassOptions {
   readonly variant?: KernelVariant;
+  /**
+   * k-means only: keep per-row bounds between passes (Hamerly's algorithm) and skip the search
+   * over all centres where they prove the assigned centre is still the nearest; only rows that
+   * change centre update the sums (kept between passes). The same assignment as without bounds;
+   * the sums agree to rounding. Default true; resident data only.
+   */
+  readonly bounds?: boolean;
   /** Use at most this many of the pool's workers (benchmarks); the sums do not change. */
   readonly workers?: number;
 }
@@ -101,7 +108,34 @@ interface Kernel {
   readonly params: Float64Array;
   readonly outLen: number;
   readonly scratchValues: number;
+  /** Replaces the label column's address (a kernel's own per-row state). */
+  readonly y?: number;
+  /**
+   * Called inside the pass's turn: with the reduced output once every block ran (it may rewrite
+   * it), or with null after a failure.
+   */
+  readonly settle?: (total: Float64Array | null) => void;
 }
+
+/** Per-row k-means bounds kept between passes over one resident store (see kmeansStats). */
+interface KMeansBounds {
+  readonly store: Store;
+  readonly at: number;
+  readonly end: number;
+  readonly k: number;
+  /** The centres the bounds were last written for, row-major; null right after a reset. */
+  centres: Float64Array | null;
+  /** Per centre: sum w, then sum w x (d), for the assignment the state holds. */
+  sums: Float64Array | null;
+  /** Passes run with these bounds. */
+  passes: number;
+}
+
+/** A bounded k-means pass recomputes the sums from scratch every this many passes. */
+const KMEANS_REFRESH = 32;
+
+/** Shrinks lower bounds and half-separations by this factor: rounding can never make a skip wrong. */
+const BOUND_SAFETY = 1 - 1e-10;
 
 interface Columns {
   readonly data: number;
@@ -205,6 +239,7 @@ export class KernelPool {
   private readonly threads: Worker[] = [];
   private readonly sent: Set<string>[] = [];
   private store: Store | undefined;
+  private kmBounds: KMeansBounds | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private pending: Pending | undefined;
   private seq = 0;
@@ -380,10 +415,62 @@ export class KernelPool {
   async kmeansStats(centers: readonly ArrayLike<number>[], options: PassOptions = {}): Promise<KMeansStats> {
     const k = centers.length;
     if (k < 1) throw new RangeError("kmeansStats needs at least one centre");
-    const { out, d } = await this.pass(options, ({ d }) => ({
-      ...this.pick("kmeans", k, d, options.variant), k, params: packRows(centers, d, "centre"), outLen: k * (d + 1) + 1, scratchValues: d + 8,
-    }));
+    const { out, d } = await this.pass(options, (s) => {
+      const base = { k, outLen: k * (s.d + 1) + 1, scratchValues: s.d + 8 };
+      const params = packRows(centers, s.d, "centre");
+      const bounded = this.kmeansBounds(s, k, options);
+      if (!bounded) return { ...this.pick("kmeans", k, s.d, options.variant), ...base, params };
+      const b = bounded;
+      const { half, moved } = kmeansGeometry(params, b.centres, k, s.d);
+      // Every REFRESH-th pass recomputes the sums, so rounding in the running sums cannot build up.
+      const full = b.centres === null || b.sums === null || b.passes % KMEANS_REFRESH === 0;
+      b.passes++;
+      const all = new Float64Array(params.length + k + 3);
+      all.set(params);
+      all.set(half, params.length);
+      all[params.length + k] = moved;
+      all[params.length + k + 1] = BOUND_SAFETY;
+      all[params.length + k + 2] = full ? 1 : 0;
+      const n = k * (s.d + 1);
+      return {
+        module: manifest().core, fn: `kmeansb_u${s.d}`, ...base, params: all, y: b.at,
+        settle: (total) => {
+          if (!total) {
+            if (this.kmBounds === b) this.kmBounds = undefined;
+            return;
+          }
+          // A full pass gives the sums; a later one the changes of the rows that moved.
+          if (full || !b.sums) b.sums = total.slice(0, n);
+          else for (let i = 0; i < n; i++) b.sums[i] += total[i];
+          total.set(b.sums);
+          b.centres = params;
+        },
+      };
+    });
     return unpackKMeans(out, k, d);
+  }
+
+  /**
+   * The per-row bounds for a k-means pass over the loaded data, allocated (and reset) when the
+   * data, k or d changed; undefined when they do not apply (streamed data, a forced kernel
+   * variant, d beyond the unrolled kernels) or do not fit the memory budget.
+   */
+  private kmeansBounds(s: Store, k: number, options: PassOptions): KMeansBounds | undefined {
+    if (options.bounds === false || s.mode !== "resident") return undefined;
+    if (!(options.variant === undefined || options.variant === "auto")) return undefined;
+    if (s.d > manifest().unrolledMaxD) return undefined;
+    const cur = this.kmBounds;
+    if (cur && cur.store === s && cur.k === k) return cur;
+    this.kmBounds = undefined;
+    const at = align(s.end, 64);
+    const end = at + 2 * s.stride * 8;
+    if (end + this.reserveFor(s.d, 64, s.rows) > this.maxBytes) return undefined;
+    this.ensure(end);
+    // Lower bound -inf and centre 0 for every row (padding included): valid for any centres.
+    new Float64Array(this.memory.buffer, at, s.stride).fill(-Infinity);
+    new Float64Array(this.memory.buffer, at + s.stride * 8, s.stride).fill(0);
+    this.kmBounds = { store: s, at, end, k, centres: null, sums: null, passes: 0 };
+    return this.kmBounds;
   }
 
   /**
@@ -558,7 +645,8 @@ export class KernelPool {
       this.sendModule(kernel.module);
       const maxRows = s.mode === "resident" ? s.rows : s.bufferRows;
       const { blocks: maxBlocks } = this.plan(maxRows, kernel.outLen);
-      const params = align(s.end, 64);
+      // Parameters, scratch and outputs go past the data and past k-means bounds kept for it.
+      const params = align(Math.max(s.end, this.kmBounds?.store === s ? this.kmBounds.end : 0), 64);
       const scratchBytes = align(kernel.scratchValues * 16, 64);
       const scratch = align(params + kernel.params.length * 16, 64);
       const slotBytes = maxBlocks * kernel.outLen * 8;
@@ -581,7 +669,7 @@ export class KernelPool {
       const run = (cols: Columns, rows: number, out: number): { done: Promise<void>; blocks: number } => {
         const { blockRows, blocks } = this.plan(rows, kernel.outLen);
         const done = this.dispatch({
-          module: kernel.module, fn: kernel.fn, data: cols.data, stride: s.stride, d: s.d, w: cols.w, y: cols.y,
+          module: kernel.module, fn: kernel.fn, data: cols.data, stride: s.stride, d: s.d, w: cols.w, y: kernel.y ?? cols.y,
           params, k: kernel.k, scratch, scratchBytes, out, outLen: kernel.outLen, rows, blocks, blockRows,
           chunkRows: this.chunkRows,
         }, limit);
@@ -589,8 +677,14 @@ export class KernelPool {
       };
       if (s.mode === "resident") {
         const r = run(s.cols, s.rows, outs[0]);
-        await r.done;
+        try {
+          await r.done;
+        } catch (e) {
+          kernel.settle?.(null);
+          throw e;
+        }
         reduce(outs[0], r.blocks);
+        kernel.settle?.(total);
         return { out: total, d: s.d };
       }
       let rowsSeen = 0;
@@ -674,4 +768,28 @@ class ChunkReader {
     }
     return rows;
   }
+}
+
+/**
+ * For the bounded k-means kernel: half the distance from each centre to its nearest other
+ * centre (shrunk by the safety factor; +inf for k = 1), and the largest distance a centre moved
+ * since `previous` (enlarged by it; 0 without a previous set).
+ */
+function kmeansGeometry(centres: Float64Array, previous: Float64Array | null, k: number, d: number): { half: Float64Array; moved: number } {
+  const dist = (a: Float64Array, i: number, b: Float64Array, j: number): number => {
+    let t = 0;
+    for (let f = 0; f < d; f++) { const v = a[i * d + f] - b[j * d + f]; t += v * v; }
+    return Math.sqrt(t);
+  };
+  const half = new Float64Array(k).fill(Infinity);
+  for (let i = 0; i < k; i++) {
+    for (let j = i + 1; j < k; j++) {
+      const h = 0.5 * dist(centres, i, centres, j) * BOUND_SAFETY;
+      if (h < half[i]) half[i] = h;
+      if (h < half[j]) half[j] = h;
+    }
+  }
+  let moved = 0;
+  if (previous) for (let i = 0; i < k; i++) moved = Math.max(moved, dist(centres, i, previous, i));
+  return { half, moved: moved / BOUND_SAFETY };
 }
