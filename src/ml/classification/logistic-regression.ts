@@ -32,7 +32,7 @@ const PARAMS: ParamTable = [
   { name: "maxIter", type: "int", default: 100, doc: "Maximum optimizer iterations.", check: ge(0) },
   { name: "regParam", type: "float", default: 0, doc: "Regularization strength λ.", check: ge(0) },
   { name: "elasticNetParam", type: "float", default: 0, doc: "Elastic-net mixing α in [0, 1]: 0 is L2, 1 is L1.", check: inRange(0, 1) },
-  { name: "tol", type: "float", default: 1e-6, doc: "Stop when the objective's relative change is below tol (SGD: when the solution moves less than tol·max(‖x‖, 1)).", check: ge(0) },
+  { name: "tol", type: "float", default: 1e-6, doc: "Convergence tolerance, as in Spark. L-BFGS/OWL-QN: stop when the gradient's norm is at most max(tol·|objective|, 1e-8) or the objective moved at most tol·|initial objective| over the last 20 iterations; gd: when the objective's relative change is below tol; sgd: when the solution moves less than tol·max(‖x‖, 1).", check: ge(0) },
   { name: "fitIntercept", type: "boolean", default: true, doc: "Whether to fit an intercept (never regularized)." },
   { name: "standardization", type: "boolean", default: true, doc: "Penalise standardized coefficients (Spark's default)." },
   { name: "threshold", type: "float", default: 0.5, doc: "Binomial: predict 1 when P(1) > threshold.", check: inRange(0, 1) },

@@ -1,9 +1,9 @@
 /**
  * L-BFGS (limited-memory BFGS, m correction pairs) with a strong-Wolfe line search, and
  * OWL-QN (orthant-wise L-BFGS, Andrew & Gao 2007) for objectives with an L1 term
- * Σ l1[i]·|x[i]|. Converges when the objective's relative change falls below `tol`.
+ * Σ l1[i]·|x[i]|. Converge by Spark's rule (see {@link QuasiNewtonConvergence}).
  */
-import { axpy, relativeChange, vdot, vnorm, type DiffFunction, type Evaluation, type OptimizeOptions, type OptimizeResult, type Optimizer } from "./optimizer.js";
+import { QuasiNewtonConvergence, axpy, vdot, vnorm, type DiffFunction, type Evaluation, type OptimizeOptions, type OptimizeResult, type Optimizer } from "./optimizer.js";
 
 interface History { s: Float64Array[]; y: Float64Array[]; rho: number[] }
 
@@ -93,21 +93,23 @@ export class LBFGS implements Optimizer {
     const history = [cur.f];
     const h: History = { s: [], y: [], rho: [] };
     let it = 0, converged = false;
+    const check = new QuasiNewtonConvergence(this.opts.tol, cur.f);
+    if (check.converged(cur.f, cur.g)) return { x, f: cur.f, iterations: 0, objectiveHistory: history, converged: true };
     while (it < this.opts.maxIter) {
       const gn = vnorm(cur.g);
       if (gn === 0 || gn < 1e-14 * Math.max(1, vnorm(x))) { converged = true; break; }
       let p = direction(cur.g, h);
       if (!(vdot(p, cur.g) < 0)) { h.s = []; h.y = []; h.rho = []; p = direction(cur.g, h); }
-      const t0 = h.s.length === 0 ? Math.min(1, 1 / gn) : 1;
+      const t0 = h.s.length === 0 ? 1 / gn : 1;
       const ls = await wolfe(fn, x, cur, p, t0);
       if (!ls) { converged = true; break; }
       const xNew = axpy(ls.t, p, x);
       push(h, axpy(-1, x, xNew), axpy(-1, cur.g, ls.ev.g), m);
-      const prev = cur.f;
       x = xNew; cur = ls.ev; it++;
       history.push(cur.f);
       this.opts.onIteration?.(it, cur.f, x);
-      if (relativeChange(prev, cur.f) < this.opts.tol) { converged = true; break; }
+      check.record(cur.f);
+      if (check.converged(cur.f, cur.g)) { converged = true; break; }
     }
     return { x, f: cur.f, iterations: it, objectiveHistory: history, converged };
   }
@@ -140,7 +142,9 @@ export class OWLQN implements Optimizer {
     let F = cur.f + l1norm(x);
     const history = [F];
     const h: History = { s: [], y: [], rho: [] };
-    let it = 0, converged = false, calm = 0;
+    let it = 0, converged = false;
+    const check = new QuasiNewtonConvergence(this.opts.tol, F);
+    if (check.converged(F, pseudo(x, cur.g))) return { x, f: F, iterations: 0, objectiveHistory: history, converged: true };
     while (it < this.opts.maxIter) {
       const pg = pseudo(x, cur.g);
       const pgn = vnorm(pg);
@@ -163,13 +167,11 @@ export class OWLQN implements Optimizer {
       }
       if (!accepted) { converged = true; break; }
       push(h, axpy(-1, x, accepted.x), axpy(-1, cur.g, accepted.ev.g), m);
-      const prev = F;
       x = accepted.x; cur = accepted.ev; F = accepted.F; it++;
       history.push(F);
       this.opts.onIteration?.(it, F, x);
-      // Orthant projections can make single steps tiny; stop after three quiet iterations in a row.
-      calm = relativeChange(prev, F) < this.opts.tol ? calm + 1 : 0;
-      if (calm >= 3) { converged = true; break; }
+      check.record(F);
+      if (check.converged(F, pseudo(x, cur.g))) { converged = true; break; }
     }
     return { x, f: F, iterations: it, objectiveHistory: history, converged };
   }

@@ -41,3 +41,27 @@ export const vnorm = (a: Float64Array): number => Math.sqrt(vdot(a, a));
 export function relativeChange(fPrev: number, f: number): number {
   return Math.abs(fPrev - f) / Math.max(Math.abs(fPrev), Math.abs(f), 1e-300);
 }
+
+/**
+ * The stopping rule of Spark's L-BFGS and OWL-QN (Breeze's default convergence check), so `tol`
+ * means what it means in Spark: converged when the (pseudo-)gradient's norm is at most
+ * max(tol·|f|, 1e-8), or when f differs from the largest of the last 20 values by at most
+ * tol·|f at the start| (the window starts with +inf, so that test cannot pass in the first 19
+ * iterations).
+ */
+export class QuasiNewtonConvergence {
+  private readonly window: number[] = [Infinity];
+  constructor(private readonly tol: number, private readonly f0: number) {}
+
+  /** True when the state after an iteration (or the start, before any) has converged. */
+  converged(f: number, g: Float64Array): boolean {
+    if (vnorm(g) <= Math.max(this.tol * Math.abs(f), 1e-8)) return true;
+    return this.window.length >= 2 && Math.abs(f - Math.max(...this.window)) <= this.tol * Math.abs(this.f0);
+  }
+
+  /** Records the objective of a completed iteration. */
+  record(f: number): void {
+    this.window.push(f);
+    if (this.window.length > 20) this.window.shift();
+  }
+}

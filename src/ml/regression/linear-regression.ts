@@ -32,7 +32,7 @@ const PARAMS: ParamTable = [
   { name: "maxIter", type: "int", default: 100, doc: "Maximum iterations of the iterative solvers.", check: ge(0) },
   { name: "regParam", type: "float", default: 0, doc: "Regularization strength λ.", check: ge(0) },
   { name: "elasticNetParam", type: "float", default: 0, doc: "Elastic-net mixing α in [0, 1]: 0 is L2 (ridge), 1 is L1 (lasso).", check: inRange(0, 1) },
-  { name: "tol", type: "float", default: 1e-6, doc: "Iterative solvers stop when the objective's relative change is below tol (SGD: when the solution moves less than tol·max(‖x‖, 1)).", check: ge(0) },
+  { name: "tol", type: "float", default: 1e-6, doc: "Convergence tolerance, as in Spark. L-BFGS/OWL-QN: stop when the gradient's norm is at most max(tol·|objective|, 1e-8) or the objective moved at most tol·|initial objective| over the last 20 iterations; gd: when the objective's relative change is below tol; sgd: when the solution moves less than tol·max(‖x‖, 1).", check: ge(0) },
   { name: "fitIntercept", type: "boolean", default: true, doc: "Whether to fit an intercept (never regularized)." },
   { name: "standardization", type: "boolean", default: true, doc: "Penalise standardized coefficients (β_j·std_j) rather than raw ones; without regularization the fit is the same either way." },
   { name: "solver", type: "string", default: "auto", values: ["auto", "normal", "lbfgs", "l-bfgs", "gd", "sgd"], doc: "auto: normal equations when there is no L1 term and at most 4096 features, else L-BFGS (OWL-QN with L1); normal; lbfgs; gd (gradient descent with backtracking, proximal for L1); sgd (mini-batch)." },
