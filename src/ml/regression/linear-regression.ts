@@ -66,15 +66,13 @@ export class LinearRegressionTrainingSummary {
 /** The same metrics as regressionMetrics, over in-process columns (kernel provider). */
 function localMetrics(x: readonly Float64Array[], y: Float64Array, w: Float64Array | null, beta: readonly number[], intercept: number, throughOrigin: boolean) {
   const n = y.length, d = x.length;
-  // Predictions column by column (the same sums, in the same order, as row by row).
-  const pred = new Float64Array(n).fill(intercept);
-  for (let i = 0; i < d; i++) {
-    const col = x[i], b = beta[i];
-    for (let r = 0; r < n; r++) pred[r] += b * col[r];
-  }
+  const b = Float64Array.from(beta);
   let sw = 0, sy = 0, syy = 0, sse = 0, sae = 0, sp = 0, spp = 0;
+  // One pass over the rows: each prediction is intercept + b0·x0 + b1·x1 + ..., in that order.
   for (let r = 0; r < n; r++) {
-    const pr = pred[r], wr = w ? w[r] : 1, e = y[r] - pr;
+    let pr = intercept;
+    for (let i = 0; i < d; i++) pr += b[i] * x[i][r];
+    const wr = w ? w[r] : 1, e = y[r] - pr;
     sw += wr; sy += wr * y[r]; syy += wr * y[r] * y[r]; sse += wr * e * e; sae += wr * Math.abs(e); sp += wr * pr; spp += wr * pr * pr;
   }
   const ybar = sy / sw;
