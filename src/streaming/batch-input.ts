@@ -86,8 +86,9 @@ export function flaggedWatermarkInput(plan: PlanNode, shape: QueryShape): Flagge
     if (calls.length) covered.add(n);
     switch (n.kind) {
       case "ProjectNode": {
-        // A star over the input (or over an alias of it) carries the flags already.
-        const star = n.exprs.some((e) => e.kind === "StarExpr" && (e.qualifier === null || aliases.some((a) => a.toLowerCase() === e.qualifier!.toLowerCase())));
+        // `*` carries the flags already; whether `alias.*` does depends on where each flag was added.
+        if (n.exprs.some((e) => e.kind === "StarExpr" && e.qualifier !== null && aliases.some((a) => a.toLowerCase() === e.qualifier!.toLowerCase()))) return null;
+        const star = n.exprs.some((e) => e.kind === "StarExpr" && e.qualifier === null);
         rebuilt = ProjectNode.create(rebuilt, [...n.exprs, ...(star ? [] : carried), ...added.map((a) => AliasExpr.create(a.expr, a.name))]);
         break;
       }
