@@ -292,8 +292,9 @@ class MicroBatchExecution implements StreamingQuery {
       this.lastBatchPlan = out;
       const queryPlanning = Date.now() - q0;
       const a0 = Date.now();
-      // Read once into the engine: the row count and the sink scan the same table.
-      const outDf = new DataFrame(this.session, cache(out));
+      // Read once into the engine: the row count and the sink scan the same table (a query that
+      // writes its watermark input as it is scans the batch's input table).
+      const outDf = new DataFrame(this.session, out === wmInput ? out : cache(out));
       const numOutputRows = await outDf.count();
       await this.sink.addBatch(outDf, {
         batchId, queryId: this.id, queryName: this.name, outputMode: this.spec.outputMode,
