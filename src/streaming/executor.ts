@@ -253,23 +253,22 @@ class MicroBatchExecution implements StreamingQuery {
       const wmMs = this.stateful ? wm : 0;
       let leaves: PlanNode[];
       let wmInput: PlanNode | null;
-      let measured: InputMeasures;
+      let stats: InputMeasures;
       let rowsPerSource: number[];
       if (this.flagged && wmNode) {
         // One table holds the watermark's input and its malformed-JSON flags; one aggregate over
         // it counts the rows, the malformed documents and the event-time statistics.
         leaves = batches;
         const table = cache(substituteStreamSources(this.flagged.plan, (_n, i) => batches[i]));
-        measured = await this.measureInput(table, wmNode, wmMs, this.flagged.flags);
-        rowsPerSource = [measured.rows];
+        stats = await this.measureInput(table, wmNode, wmMs, this.flagged.flags);
+        rowsPerSource = [stats.rows];
         wmInput = this.flagged.flags.length ? DropNode.create(table, this.flagged.flags) : table;
       } else {
         leaves = batches.map(cache);
         rowsPerSource = await Promise.all(leaves.map((p) => (p.kind === "LocalRelationNode" ? Promise.resolve(p.rows.length) : new DataFrame(this.session, p).count())));
         wmInput = wmNode ? cache(substituteStreamSources(wmNode.child, (_n, i) => leaves[i])) : null;
-        measured = wmNode && wmInput ? await this.measureInput(wmInput, wmNode, wmMs, []) : { rows: 0, malformed: 0, max: null, min: null, avg: null, late: 0 };
+        stats = wmNode && wmInput ? await this.measureInput(wmInput, wmNode, wmMs, []) : { rows: 0, malformed: 0, max: null, min: null, avg: null, late: 0 };
       }
-      const stats = measured;
       const leafOf = (n: PlanNode) => leaves[this.shape.sources.indexOf(n as (typeof this.shape.sources)[number])];
       // Late rows are dropped before a stateful operator (as in Spark); stateless queries keep them.
       const substitute = (p: PlanNode, dropLate: boolean) => transformPlan(p, (n) => {
@@ -277,7 +276,7 @@ class MicroBatchExecution implements StreamingQuery {
         if (n.kind !== "WatermarkNode" || !wmInput) return undefined;
         return dropLate && this.stateful && wm > 0 ? FilterNode.create(wmInput, UnaryExpr.create("NOT", lateRowCondition(this.shape.stateful, n, wm))) : wmInput;
       });
-      const malformed = measured.malformed + await this.malformedJsonRows((p) => substitute(p, false));
+      const malformed = stats.malformed + await this.malformedJsonRows((p) => substitute(p, false));
       let out: PlanNode;
       let stateProgress: StateOperatorProgress[] = [];
       if (this.stateful && this.shape.stateful) {
