@@ -42,28 +42,34 @@ function generate() {
   fs.writeFileSync(path.join(inDir, "_DONE"), "");
 }
 
+/** CPU seconds (user + system, every thread of this process) since `start`: the embedded engines' work, whatever the machine's load. */
+const cpuSeconds = (start) => { const c = process.cpuUsage(start); return (c.user + c.system) / 1e6; };
+
 async function quarry(remote) {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "qbench-"));
   const b = Session.builder().appName("bench-streaming");
   const spark = await (remote ? b.remote(remote) : b.master("local[2]")).getOrCreate();
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   const events = spark.readStream.format("json").schema("value STRING").option("maxFilesPerTrigger", PER_BATCH).load(inDir);
   const parsed = events.select(F.from_json(F.col("value"), "user STRING, amount DOUBLE, ts TIMESTAMP").alias("e")).select("e.*");
   const q = await parsed.withWatermark("ts", "10 seconds").groupBy(F.window("ts", "1 minute"), "user").agg(F.sum("amount").alias("total"))
     .writeStream.outputMode("append").format("parquet").option("checkpointLocation", path.join(out, "chk")).trigger({ availableNow: true }).start(path.join(out, "out"));
   await q.awaitTermination();
   const secs = (performance.now() - started) / 1000;
+  const cpu = cpuSeconds(cpu0);
   const progress = q.recentProgress;
   const [check] = await spark.read.parquet(path.join(out, "out")).agg(F.count("*").alias("n"), F.sum("total").alias("s")).collect();
   await spark.stop();
   fs.rmSync(out, { recursive: true, force: true });
   const trig = progress.map((p) => p.durationMs.triggerExecution).sort((a, b) => a - b);
-  return { secs, batches: progress.length, medianBatchMs: trig[Math.floor(trig.length / 2)] ?? 0, rows: Number(check.n), sum: Number(check.s) };
+  return { secs, cpu: remote ? null : cpu, batches: progress.length, medianBatchMs: trig[Math.floor(trig.length / 2)] ?? 0, rows: Number(check.n), sum: Number(check.s) };
 }
 
 async function rawDuckdb() {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "qbench-"));
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   const db = await DuckDBInstance.create(":memory:", { threads: "2" });
   const c = await db.connect();
   // Every window but the last one (the watermark never passes it), as the streaming query emits.
@@ -72,9 +78,10 @@ async function rawDuckdb() {
     SELECT start, user, sum(amount) AS total FROM w WHERE start < (SELECT max(start) FROM w) GROUP BY ALL) TO '${out}/out.parquet' (FORMAT parquet)`);
   const r = (await c.runAndReadAll(`SELECT count(*) AS n, sum(total) AS s FROM '${out}/out.parquet'`)).getRowObjectsJS()[0];
   const secs = (performance.now() - started) / 1000;
+  const cpu = cpuSeconds(cpu0);
   c.closeSync(); db.closeSync();
   fs.rmSync(out, { recursive: true, force: true });
-  return { secs, batches: 1, medianBatchMs: secs * 1000, rows: Number(r.n), sum: Number(r.s) };
+  return { secs, cpu, batches: 1, medianBatchMs: secs * 1000, rows: Number(r.n), sum: Number(r.s) };
 }
 
 generate();
@@ -87,8 +94,8 @@ if (SPARK) add("Spark Structured Streaming (Spark Connect, local[2])", await qua
 const base = rows.find((r) => r.engine.startsWith("Quarry"));
 console.log(`- Command: \`node bench/streaming/run.mjs ${args.join(" ")}\`; ${FILES} files x ${EVENTS} events = ${total} events, maxFilesPerTrigger ${PER_BATCH}`);
 console.log(`- Load average at end: ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}; ${os.cpus().length} cores\n`);
-console.log("| engine | seconds | events/s | batches | median batch ms | windows written | Σ total | Quarry ÷ engine (time) |");
-console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+console.log("| engine | seconds | events/s | CPU s (in-process engines) | batches | median batch ms | windows written | Σ total | Quarry ÷ engine (time) |");
+console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const r of rows) {
-  console.log(`| ${r.engine} | ${r.secs.toFixed(2)} | ${Math.round(total / r.secs)} | ${r.batches} | ${Math.round(r.medianBatchMs)} | ${r.rows} | ${r.sum.toFixed(2)} | ${(base.secs / r.secs).toFixed(2)}x |`);
+  console.log(`| ${r.engine} | ${r.secs.toFixed(2)} | ${Math.round(total / r.secs)} | ${r.cpu === null ? "—" : r.cpu.toFixed(2)} | ${r.batches} | ${Math.round(r.medianBatchMs)} | ${r.rows} | ${r.sum.toFixed(2)} | ${(base.secs / r.secs).toFixed(2)}x |`);
 }

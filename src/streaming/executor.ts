@@ -15,17 +15,18 @@ import { AnalysisError, StreamingQueryException, UnsupportedOperationError } fro
 import { DataFrame } from "../api/dataframe.js";
 import type { StreamWriteSpec } from "../api/data-stream-writer.js";
 import type { SourceProgress, StateOperatorProgress, StreamingQuery, StreamingQueryProgress, StreamingQueryStatus } from "../api/streaming-query.js";
-import { FilterNode, LocalRelationNode, type WatermarkNode } from "../plan/nodes/index.js";
-import { AliasExpr, BinaryExpr, CaseWhenExpr, ColumnExpr, FunctionExpr, LiteralExpr, SqlExpr, UnaryExpr, exprSome, type Expr } from "../plan/expr/index.js";
+import { AggregateNode, DropNode, FilterNode, LocalRelationNode, type WatermarkNode } from "../plan/nodes/index.js";
+import { AliasExpr, CaseWhenExpr, ColumnExpr, FunctionExpr, LiteralExpr, SqlExpr, StarExpr, UnaryExpr, type Expr } from "../plan/expr/index.js";
 import { substituteStreamSources, transformPlan } from "../plan/substitute.js";
 import { explainPlan } from "../plan/explain.js";
-import type { PlanNode } from "../plan/visitor.js";
+import { planSome, type PlanNode } from "../plan/visitor.js";
 import type { JsonValue, StreamSink, StreamSource } from "./contracts.js";
 import { sinkFactory, sourceFactory } from "./formats.js";
 import { Checkpoint, type OffsetEntry } from "./checkpoint.js";
 import { eventTimeMsSql, lateRowCondition, planStreamingQuery, type QueryShape } from "./query-planner.js";
 import { createStatefulOperator, type StatefulOperator, type StateStepResult } from "./state.js";
 import { faultPoint } from "./fault-points.js";
+import { flaggedWatermarkInput, fromJsonCalls, malformedFlag, type FlaggedInput } from "./batch-input.js";
 import { EngineStreamingQuery } from "./engine-query.js";
 import "./builtins.js";
 
@@ -35,6 +36,9 @@ const IDLE_POLL_MS = 100;
 
 const same = (a: JsonValue, b: JsonValue) => JSON.stringify(a) === JSON.stringify(b);
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** What one pass over a batch's watermark input measures. */
+interface InputMeasures { rows: number; malformed: number; max: number | null; min: number | null; avg: number | null; late: number }
 
 /** The executor of one run of a streaming query. */
 class MicroBatchExecution implements StreamingQuery {
@@ -62,9 +66,12 @@ class MicroBatchExecution implements StreamingQuery {
   private lastBatchPlan: PlanNode | null = null;
   private wasIdle = false;
   private retain = 100;
+  /** The watermark input the batch materializes with its malformed-JSON flags, when the query allows. */
+  private readonly flagged: FlaggedInput | null;
 
   constructor(private readonly df: DataFrame, private readonly spec: StreamWriteSpec, private readonly shape: QueryShape, private readonly chk: Checkpoint) {
     this.name = spec.queryName;
+    this.flagged = flaggedWatermarkInput(df.plan, shape);
     this.chk.lock(this.runId);
     try {
       this.id = this.chk.queryId();
@@ -235,42 +242,58 @@ class MicroBatchExecution implements StreamingQuery {
     };
     try {
       const g0 = Date.now();
-      const leaves: PlanNode[] = [];
+      const batches: PlanNode[] = [];
       for (let i = 0; i < this.sources.length; i++) {
         const { start, end } = entry.sources[i];
-        leaves.push(cache(same(start, end) ? LocalRelationNode.create([], this.sources[i].schema) : await this.sources[i].getBatch(start, end)));
+        batches.push(same(start, end) ? LocalRelationNode.create([], this.sources[i].schema) : await this.sources[i].getBatch(start, end));
       }
       const getBatch = Date.now() - g0;
       const q0 = Date.now();
-      const rowsPerSource = await Promise.all(leaves.map((p) => (p.kind === "LocalRelationNode" ? Promise.resolve(p.rows.length) : new DataFrame(this.session, p).count())));
-      const leafOf = (n: PlanNode) => leaves[this.shape.sources.indexOf(n as (typeof this.shape.sources)[number])];
       const wmNode = this.shape.watermark;
-      const wmInput = wmNode ? cache(substituteStreamSources(wmNode.child, (n) => leafOf(n))) : null;
+      const wmMs = this.stateful ? wm : 0;
+      let leaves: PlanNode[];
+      let wmInput: PlanNode | null;
+      let stats: InputMeasures;
+      let rowsPerSource: number[];
+      if (this.flagged && wmNode) {
+        // One table holds the watermark's input and its malformed-JSON flags; one aggregate over
+        // it counts the rows, the malformed documents and the event-time statistics.
+        leaves = batches;
+        const table = cache(substituteStreamSources(this.flagged.plan, (_n, i) => batches[i]));
+        stats = await this.measureInput(table, wmNode, wmMs, this.flagged.flags);
+        rowsPerSource = [stats.rows];
+        wmInput = this.flagged.flags.length ? DropNode.create(table, this.flagged.flags) : table;
+      } else {
+        leaves = batches.map(cache);
+        rowsPerSource = await Promise.all(leaves.map((p) => (p.kind === "LocalRelationNode" ? Promise.resolve(p.rows.length) : new DataFrame(this.session, p).count())));
+        wmInput = wmNode ? cache(substituteStreamSources(wmNode.child, (_n, i) => leaves[i])) : null;
+        stats = wmNode && wmInput ? await this.measureInput(wmInput, wmNode, wmMs, []) : { rows: 0, malformed: 0, max: null, min: null, avg: null, late: 0 };
+      }
+      const leafOf = (n: PlanNode) => leaves[this.shape.sources.indexOf(n as (typeof this.shape.sources)[number])];
       // Late rows are dropped before a stateful operator (as in Spark); stateless queries keep them.
-      const substitute = (p: PlanNode) => transformPlan(p, (n) => {
+      const substitute = (p: PlanNode, dropLate: boolean) => transformPlan(p, (n) => {
         if (n.kind === "StreamSourceNode") return leafOf(n);
         if (n.kind !== "WatermarkNode" || !wmInput) return undefined;
-        return this.stateful && wm > 0 ? FilterNode.create(wmInput, UnaryExpr.create("NOT", lateRowCondition(this.shape.stateful, n, wm))) : wmInput;
+        return dropLate && this.stateful && wm > 0 ? FilterNode.create(wmInput, UnaryExpr.create("NOT", lateRowCondition(this.shape.stateful, n, wm))) : wmInput;
       });
-      let stats: { max: number | null; min: number | null; avg: number | null; late: number } = { max: null, min: null, avg: null, late: 0 };
-      if (wmNode && wmInput) stats = await this.eventTimeStats(wmInput, wmNode, this.stateful ? wm : 0);
-      const malformed = await this.malformedJsonRows(substituteStreamSources(this.df.plan, (n) => leafOf(n)));
+      const malformed = stats.malformed + await this.malformedJsonRows((p) => substitute(p, false));
       let out: PlanNode;
       let stateProgress: StateOperatorProgress[] = [];
       if (this.stateful && this.shape.stateful) {
-        step = await this.stateful.step(substitute(this.shape.stateful.node.child), batchId, wm);
+        step = await this.stateful.step(substitute(this.shape.stateful.node.child, true), batchId, wm);
         faultPoint("afterStateWrite", batchId);
         const statefulNode = this.shape.stateful.node;
-        out = substitute(transformPlan(this.df.plan, (n) => (n === statefulNode ? step!.output : undefined)));
+        out = substitute(transformPlan(this.df.plan, (n) => (n === statefulNode ? step!.output : undefined)), true);
         stateProgress = [{ ...step.progress, numRowsDroppedByWatermark: stats.late }];
       } else {
-        out = substitute(this.df.plan);
+        out = substitute(this.df.plan, true);
       }
       this.lastBatchPlan = out;
       const queryPlanning = Date.now() - q0;
       const a0 = Date.now();
-      // Read once into the engine: the row count and the sink scan the same table.
-      const outDf = new DataFrame(this.session, cache(out));
+      // Read once into the engine: the row count and the sink scan the same table (a query that
+      // writes its watermark input as it is scans the batch's input table).
+      const outDf = new DataFrame(this.session, out === wmInput ? out : cache(out));
       const numOutputRows = await outDf.count();
       await this.sink.addBatch(outDf, {
         batchId, queryId: this.id, queryName: this.name, outputMode: this.spec.outputMode,
@@ -303,38 +326,42 @@ class MicroBatchExecution implements StreamingQuery {
     }
   }
 
-  /** max/min/avg of the event time over the batch, and how many rows the watermark `wm` drops (0: none). */
-  private async eventTimeStats(input: PlanNode, wm: WatermarkNode, wmMs: number): Promise<{ max: number | null; min: number | null; avg: number | null; late: number }> {
+  /**
+   * One aggregate over the watermark's input: its rows, the sum of the malformed-JSON `flags`,
+   * max/min/avg of the event time, and how many rows the watermark `wmMs` drops (0: none).
+   */
+  private async measureInput(input: PlanNode, wm: WatermarkNode, wmMs: number, flags: readonly string[]): Promise<InputMeasures> {
     const t = ColumnExpr.create(wm.column);
     const lateCond: Expr = lateRowCondition(this.shape.stateful, wm, wmMs);
-    const [r] = await new DataFrame(this.session, {
-      kind: "AggregateNode", child: input, groupBy: [], aggs: [
-        AliasExpr.create(FunctionExpr.create("max", [t]), "mx"), AliasExpr.create(FunctionExpr.create("min", [t]), "mn"),
-        AliasExpr.create(FunctionExpr.create("avg", [SqlExpr.create(eventTimeMsSql(wm.column))]), "av"),
-        AliasExpr.create(FunctionExpr.create("count", [CaseWhenExpr.create([[lateCond, LiteralExpr.create(1)]], null)]), "late"),
-      ],
-    } as PlanNode).collect();
+    const [r] = await new DataFrame(this.session, AggregateNode.create(input, [], [
+      AliasExpr.create(FunctionExpr.create("count", [StarExpr.create()]), "n"),
+      AliasExpr.create(FunctionExpr.create("max", [t]), "mx"), AliasExpr.create(FunctionExpr.create("min", [t]), "mn"),
+      AliasExpr.create(FunctionExpr.create("avg", [SqlExpr.create(eventTimeMsSql(wm.column))]), "av"),
+      AliasExpr.create(FunctionExpr.create("count", [CaseWhenExpr.create([[lateCond, LiteralExpr.create(1)]], null)]), "late"),
+      ...flags.map((f, i) => AliasExpr.create(FunctionExpr.create("sum", [ColumnExpr.create(f)]), `m${i}`)),
+    ])).collect();
     const ms = (v: unknown) => (v instanceof Date ? v.getTime() : v === null || v === undefined ? null : Number(v));
-    return { max: ms(r["mx"]), min: ms(r["mn"]), avg: r["av"] === null ? null : Number(r["av"]), late: Number(r["late"] ?? 0) };
+    const malformed = flags.reduce((acc, _f, i) => acc + Number(r[`m${i}`] ?? 0), 0);
+    return { rows: Number(r["n"]), malformed, max: ms(r["mx"]), min: ms(r["mn"]), avg: r["av"] === null ? null : Number(r["av"]), late: Number(r["late"] ?? 0) };
   }
 
-  /** Rows whose from_json input was a non-null string that did not parse (PERMISSIVE made them null). */
-  private async malformedJsonRows(plan: PlanNode): Promise<number> {
+  /**
+   * Rows whose from_json input was a non-null string that did not parse (PERMISSIVE made them
+   * null), in the nodes the flagged watermark input does not cover; `substitute` turns a streaming
+   * plan into the batch's.
+   */
+  private async malformedJsonRows(substitute: (p: PlanNode) => PlanNode): Promise<number> {
     let total = 0;
     const seen: PlanNode[] = [];
-    transformPlan(plan, (n) => {
-      const exprs: readonly Expr[] = n.kind === "ProjectNode" ? n.exprs : n.kind === "WithColumnsNode" ? n.columns.map((c) => c.expr) : [];
-      if (exprs.some((e) => exprSome(e, (x) => x.kind === "FunctionExpr" && x.name === "from_json"))) seen.push(n);
-      return undefined;
+    planSome(this.df.plan, (n) => {
+      if (!this.flagged?.covered.has(n) && fromJsonCalls(n).length) seen.push(n);
+      return false;
     });
     for (const n of seen) {
-      const calls: Extract<Expr, { kind: "FunctionExpr" }>[] = [];
-      const exprs: readonly Expr[] = n.kind === "ProjectNode" ? n.exprs : n.kind === "WithColumnsNode" ? n.columns.map((c) => c.expr) : [];
-      for (const e of exprs) exprSome(e, (x) => { if (x.kind === "FunctionExpr" && x.name === "from_json") calls.push(x); return false; });
-      const child = (n as { child: PlanNode }).child;
-      const aggs = calls.map((c, i) => AliasExpr.create(FunctionExpr.create("count", [CaseWhenExpr.create([[
-        BinaryExpr.create("AND", UnaryExpr.create("IS NOT NULL", c.args[0]), UnaryExpr.create("IS NULL", c)), LiteralExpr.create(1)]], null)]), `m${i}`));
-      const [r] = await new DataFrame(this.session, { kind: "AggregateNode", child, groupBy: [], aggs } as PlanNode).collect();
+      const calls = fromJsonCalls(n);
+      const child = substitute((n as { child: PlanNode }).child);
+      const aggs = calls.map((c, i) => AliasExpr.create(FunctionExpr.create("sum", [malformedFlag(c)]), `m${i}`));
+      const [r] = await new DataFrame(this.session, AggregateNode.create(child, [], aggs)).collect();
       for (let i = 0; i < calls.length; i++) total += Number(r[`m${i}`] ?? 0);
     }
     return total;

@@ -154,7 +154,8 @@ export function lateRowCondition(op: StatefulOp | null, wm: WatermarkNode, wmMs:
     const slide = parseDurationMs(lit(2), "window slide duration");
     const start = parseDurationMs(lit(3), "window start time");
     const ms = eventTimeMsSql(wm.column);
-    return SqlExpr.create(`(floor((${ms} - ${start}) / ${slide}) * ${slide} + ${start} + ${size}) <= ${wmMs}`);
+    // The watermark stays out of the SQL text, so the engine parses that text once per query, not per batch.
+    return BinaryExpr.create("<=", SqlExpr.create(`floor((${ms} - ${start}) / ${slide}) * ${slide} + ${start} + ${size}`), LiteralExpr.create(wmMs));
   }
   return BinaryExpr.create("<=", ColumnExpr.create(wm.column), LiteralExpr.create(new Date(wmMs)));
 }

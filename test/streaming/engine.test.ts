@@ -77,6 +77,70 @@ conformance("streaming engine", (ctx) => {
     await stopAll();
   });
 
+  ctx.it("from_json -> watermark -> windows: progress counts input rows, malformed documents, event-time statistics and late rows", async () => {
+    const input = new MemoryStream(ctx.spark, "value STRING");
+    const doc = (user: string, amount: number, hms: string) => ({ value: JSON.stringify({ user, amount, ts: `2024-01-01T${hms}Z` }) });
+    const q = await start(input.toDF().select(F.from_json(F.col("value"), "user STRING, amount DOUBLE, ts TIMESTAMP").alias("e")).select("e.*")
+      .withWatermark("ts", "10 seconds").groupBy(F.window("ts", "1 minute"), "user").agg(F.sum("amount").alias("total"))
+      .writeStream.outputMode("append").format("memory").queryName("json_win").start());
+    const lastDataBatch = () => q.recentProgress.filter((p) => p.numInputRows > 0).at(-1)!;
+    const countsMalformed = !ctx.unsupported("streaming.malformedJsonCount");
+    input.addData([doc("u1", 1, "00:00:10"), doc("u2", 2, "00:00:50"), { value: "oops" }, { value: null }]);
+    await q.processAllAvailable();
+    let p = lastDataBatch();
+    assert.equal(p.numInputRows, 4);
+    if (countsMalformed) assert.equal(p.numMalformedJsonRows, 1);
+    assert.equal(p.eventTime["max"], "2024-01-01T00:00:50.000Z");
+    assert.equal(p.eventTime["watermark"], "1970-01-01T00:00:00.000Z");
+    input.addData([doc("u1", 4, "00:01:30"), { value: "{bad" }]);
+    await q.processAllAvailable();
+    p = lastDataBatch();
+    assert.equal(p.numInputRows, 2);
+    if (countsMalformed) assert.equal(p.numMalformedJsonRows, 1);
+    assert.equal(p.eventTime["max"], "2024-01-01T00:01:30.000Z");
+    assert.equal(p.eventTime["watermark"], "2024-01-01T00:00:40.000Z");
+    // Watermark 00:01:20: 00:00:55 falls in the closed window [00:00, 00:01) (late: dropped and
+    // counted); 00:01:10 is behind the watermark but its window [00:01, 00:02) is open.
+    input.addData([doc("u2", 8, "00:00:55"), doc("u2", 16, "00:01:10")]);
+    await q.processAllAvailable();
+    p = lastDataBatch();
+    assert.equal(p.numInputRows, 2);
+    if (countsMalformed) assert.equal(p.numMalformedJsonRows, 0);
+    assert.deepEqual([p.eventTime["watermark"], p.eventTime["min"], p.eventTime["max"], p.eventTime["avg"]],
+      ["2024-01-01T00:01:20.000Z", "2024-01-01T00:00:55.000Z", "2024-01-01T00:01:10.000Z", "2024-01-01T00:01:02.500Z"]);
+    assert.equal(p.stateOperators[0].numRowsDroppedByWatermark, 1);
+    const rows = (await view(ctx.spark, "json_win")).map((r) => ({ start: (r["window"] as { start: Date }).start, user: r["user"], total: r["total"] }));
+    assertRows(rows, [{ start: t("00:00:00"), user: "u1", total: 1 }, { start: t("00:00:00"), user: "u2", total: 2 }], { sortBy: ["user"] });
+    await stopAll();
+  });
+
+  ctx.it("a watermark over parsed JSON (a filter, withColumn, aliases before it): every source row counted, malformed documents once", async () => {
+    const input = new MemoryStream(ctx.spark, "value STRING");
+    const parsed = input.toDF().select(F.from_json(F.col("value"), "user STRING, amount DOUBLE, ts TIMESTAMP").alias("e")).select("e.*");
+    const filtered = await start(parsed.filter(F.col("amount").gt(1)).withWatermark("ts", "10 seconds")
+      .writeStream.format("memory").queryName("json_wm_filtered").start());
+    const all = await start(parsed.withWatermark("ts", "10 seconds").writeStream.format("memory").queryName("json_wm_all").start());
+    const fields = await start(input.toDF().withColumn("e", F.from_json(F.col("value"), "user STRING, amount DOUBLE, ts TIMESTAMP")).alias("p")
+      .select(F.col("e.user").alias("user"), F.col("e.amount").alias("amount"), F.col("e.ts").alias("ts")).withWatermark("ts", "10 seconds")
+      .writeStream.format("memory").queryName("json_wm_fields").start());
+    const starred = await start(input.toDF().alias("p").select("p.*").select(F.from_json(F.col("value"), "user STRING, amount DOUBLE, ts TIMESTAMP").alias("e"))
+      .select("e.*").withWatermark("ts", "10 seconds").writeStream.format("memory").queryName("json_wm_starred").start());
+    input.addData([{ value: JSON.stringify({ user: "a", amount: 1, ts: "2024-01-01T00:00:05Z" }) }, { value: JSON.stringify({ user: "b", amount: 3, ts: "2024-01-01T00:00:20Z" }) }, { value: "not json" }]);
+    await filtered.processAllAvailable();
+    for (const q of [all, fields, starred]) await q.processAllAvailable();
+    assertRows(await view(ctx.spark, "json_wm_filtered"), [{ user: "b", amount: 3, ts: t("00:00:20") }]);
+    const allRows = [{ user: "a", amount: 1, ts: t("00:00:05") }, { user: "b", amount: 3, ts: t("00:00:20") }, { user: null, amount: null, ts: null }];
+    for (const name of ["json_wm_all", "json_wm_fields", "json_wm_starred"]) assertRows(await view(ctx.spark, name), allRows, { sortBy: ["user"] });
+    for (const q of [filtered, all, fields, starred]) {
+      const p = q.recentProgress.filter((x) => x.numInputRows > 0).at(-1)!;
+      assert.equal(p.numInputRows, 3);
+      assert.equal(p.sink.numOutputRows, q === filtered ? 1 : 3);
+      assert.equal(p.eventTime["max"], "2024-01-01T00:00:20.000Z");
+      if (!ctx.unsupported("streaming.malformedJsonCount")) assert.equal(p.numMalformedJsonRows, 1);
+    }
+    await stopAll();
+  });
+
   ctx.it("sliding windows on a stream: each row counts in every window containing it", async () => {
     const input = new MemoryStream(ctx.spark, "ts TIMESTAMP");
     const q = await start(input.toDF().groupBy(F.window("ts", "1 minute", "30 seconds")).count()

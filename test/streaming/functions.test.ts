@@ -23,6 +23,19 @@ conformance("streaming functions: window, from_json, to_json (batch)", (ctx) => 
     ], { sortBy: ["start", "k"] });
   });
 
+  ctx.it("tumbling window keys with a startTime: a row without an event time joins no window; times before 1970 too", async () => {
+    const df = ctx.spark.createDataFrame([
+      { v: 1, ts: null }, { v: 2, ts: d("1969-12-31T23:59:50Z") }, { v: 4, ts: d("1970-01-01T00:00:09Z") }, { v: 8, ts: t("00:00:05") }, { v: 16, ts: t("00:00:10") },
+    ], "v INT, ts TIMESTAMP");
+    const rows = await df.groupBy(F.window("ts", "1 minute", undefined, "10 seconds")).agg(F.sum("v").alias("s"))
+      .select(F.col("window.start").alias("start"), F.col("window.end").alias("end"), "s").collect();
+    assertRows(rows, [
+      { start: d("1969-12-31T23:59:10Z"), end: d("1970-01-01T00:00:10Z"), s: 6 },
+      { start: d("2023-12-31T23:59:10Z"), end: t("00:00:10"), s: 8 },
+      { start: t("00:00:10"), end: t("00:01:10"), s: 16 },
+    ], { sortBy: ["start"] });
+  });
+
   ctx.it("sliding window: a row joins every window that contains it (1 minute every 30 seconds)", async () => {
     const df = ctx.spark.createDataFrame([{ ts: t("00:00:05") }, { ts: t("00:00:45") }], "ts TIMESTAMP");
     const rows = await df.groupBy(F.window("ts", "1 minute", "30 seconds")).count()
