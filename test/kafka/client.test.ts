@@ -5,7 +5,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Admin, Consumer, Producer, stringSerializers } from "@platformatic/kafka";
-import { kafkaBootstrap, uniqueTopic } from "./kafka-server.js";
+import { eventually, kafkaBootstrap, uniqueTopic } from "./kafka-server.js";
 
 type Fetched = { partition: number; offset: number; key: string | null; value: string | null; headers: Record<string, string> };
 
@@ -99,9 +99,10 @@ describe("Kafka client against a real broker", () => {
       await tx.commit();
     } finally { await p.close(); }
     try {
-      assert.deepEqual((await readAll(reader, topic, 1, 1)).map((r) => r.value), ["c1", "c2", "c3"]);
+      // A commit's markers reach the partition and the group a moment after commit() returns.
+      await eventually(async () => (await readAll(reader, topic, 1, 1)).map((r) => r.value), ["c1", "c2", "c3"], "read_committed");
       assert.deepEqual((await readAll(reader, topic, 1, 0)).map((r) => r.value), ["c1", "c2", "a1", "c3"]);
-      assert.deepEqual((await g.listCommittedOffsets({ topics: [{ topic, partitions: [0] }] })).get(topic), [42n]);
+      await eventually(async () => (await g.listCommittedOffsets({ topics: [{ topic, partitions: [0] }] })).get(topic), [42n], "committed offsets");
       const listed = await admin.listConsumerGroupOffsets({ groups: [group] });
       assert.equal(listed[0].topics[0].partitions[0].committedOffset, 42n);
     } finally { await g.close(true); }

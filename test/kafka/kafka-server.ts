@@ -4,6 +4,7 @@
  * to the test runner's lifetime, on a machine that has never seen Kafka (the jars come from Maven
  * Central the first time). QUARRY_KAFKA_BOOTSTRAP points the tests at another broker instead.
  */
+import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { repoRoot } from "../backends/spark-connect/spark-server.js";
@@ -53,5 +54,24 @@ export async function createTopic(servers: string, topic: string, partitions: nu
     await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
   } finally {
     await admin.close();
+  }
+}
+
+/**
+ * Asserts that `read()` comes to equal `want` within 15 s. A Kafka transaction's commit returns
+ * before its markers reach the partitions and the group coordinator, so what it wrote (and the
+ * offsets it committed) become visible to read_committed readers a moment later.
+ */
+export async function eventually<T>(read: () => Promise<T>, want: T, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const got = await read();
+    try {
+      assert.deepEqual(got, want, what);
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 }

@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import { Admin, Producer, stringSerializers } from "@platformatic/kafka";
 import { Session, DataFrame, F } from "quarry";
 import { createKafkaSource, createKafkaSink, sinkTransactionalId } from "#kafka";
-import { createTopic, kafkaBootstrap, uniqueTopic } from "./kafka-server.js";
+import { createTopic, kafkaBootstrap, uniqueTopic, eventually } from "./kafka-server.js";
 import { SPARK_SKIP, sparkRemote } from "../backends/spark-connect/spark-server.js";
 
 type Spark = Awaited<ReturnType<ReturnType<typeof Session.builder>["getOrCreate"]>>;
@@ -81,7 +81,7 @@ describe("Kafka streaming source and sink", () => {
       assert.deepEqual(await values(await src.getBatch(end1!, end2!)), ["0:d", "0:e", "0:f", "1:y"]);
       assert.equal(await src.latestOffset(end2!, { trigger: "default" }), null);
       await src.commit(end2!);
-      assert.deepEqual(await groupOffsets(servers, `quarry-${queryId}`), { [`${topic}/0`]: 6, [`${topic}/1`]: 2 });
+      await eventually(() => groupOffsets(servers, `quarry-${queryId}`), { [`${topic}/0`]: 6, [`${topic}/1`]: 2 }, "the group's committed offsets");
       // A third partition appears: it is read from its earliest offset.
       const admin = new Admin({ clientId: "quarry-test", bootstrapBrokers: [servers] });
       try { await admin.createPartitions({ topics: [{ name: topic, count: 3 }] }); } finally { await admin.close(); }
@@ -130,7 +130,7 @@ describe("Kafka streaming source and sink", () => {
       assert.equal(await src.latestOffset(end, { trigger: "availableNow" }), null, "messages after the availableNow end wait for another run");
       assert.deepEqual(await values(await src.getBatch(start, end!)), ["0:n1"]);
       await src.commit(end!);
-      assert.deepEqual(await groupOffsets(servers, `quarry-${name}`), { [`${topic}/0`]: 2 });
+      await eventually(() => groupOffsets(servers, `quarry-${name}`), { [`${topic}/0`]: 2 }, "the group's committed offsets");
     } finally {
       await src.stop();
     }
@@ -209,12 +209,12 @@ describe("Kafka streaming source and sink", () => {
     const sink = await createKafkaSink(spark, { "kafka.bootstrap.servers": servers, topic: out });
     try {
       await sink.addBatch(frame(["a", "b"]), ctx(0, 5));
-      assert.deepEqual(await groupOffsets(servers, `quarry-${queryId}`), { [`${srcTopic}/0`]: 5 });
+      await eventually(() => groupOffsets(servers, `quarry-${queryId}`), { [`${srcTopic}/0`]: 5 }, "the group's committed offsets");
       // Batch 0 again (crash after the Kafka commit, before the engine's commit log): skipped.
       await sink.addBatch(frame(["a", "b"]), ctx(0, 5));
       await sink.addBatch(frame(["c"]), ctx(1, 7));
-      assert.deepEqual(await committed(), ["a", "b", "c"]);
-      assert.deepEqual(await groupOffsets(servers, `quarry-${queryId}`), { [`${srcTopic}/0`]: 7 });
+      await eventually(committed, ["a", "b", "c"], "the committed rows");
+      await eventually(() => groupOffsets(servers, `quarry-${queryId}`), { [`${srcTopic}/0`]: 7 }, "the group's committed offsets");
     } finally { await sink.stop(); }
 
     // A run that crashed mid-batch: its transaction holds rows but was never committed.
@@ -231,8 +231,8 @@ describe("Kafka streaming source and sink", () => {
       await restarted.stop();
       await zombie.close(true);
     }
-    assert.deepEqual(await committed(), ["a", "b", "c", "d", "e"]);
-    assert.deepEqual(await groupOffsets(servers, `quarry-${queryId}`), { [`${srcTopic}/0`]: 9 });
+    await eventually(committed, ["a", "b", "c", "d", "e"], "the committed rows");
+    await eventually(() => groupOffsets(servers, `quarry-${queryId}`), { [`${srcTopic}/0`]: 9 }, "the group's committed offsets");
   });
 
   it("sink: rows route by a topic column; a frame without value is refused before anything is written", async () => {
