@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Where the embedded engine's time goes on a Kafka topic (the throughput topic of kafka.mjs):
 // the same records through successively longer pipelines, each timed on its own.
-//   QUARRY_KAFKA_BOOTSTRAP=127.0.0.1:9092 node bench/streaming/kafka-profile.mjs <topic>
+//   QUARRY_KAFKA_BOOTSTRAP=127.0.0.1:9092 node bench/streaming/kafka-profile.mjs <topic> [--produce N]
+// --produce N first creates <topic> (4 partitions) with N events shaped as kafka.mjs produces them.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -12,12 +13,32 @@ const { batchRanges } = await import(path.join(root, "dist/connectors/kafka/kafk
 const { parseSourceOptions } = await import(path.join(root, "dist/connectors/kafka/kafka-options.js"));
 const servers = process.env.QUARRY_KAFKA_BOOTSTRAP ?? "127.0.0.1:9092";
 const topic = process.argv[2];
+const produce = process.argv.indexOf("--produce");
+if (produce > 0) {
+  const { Admin, Producer } = await import("@platformatic/kafka");
+  const N = Number(process.argv[produce + 1]);
+  const admin = new Admin({ clientId: "bench", bootstrapBrokers: [servers] });
+  try { await admin.createTopics({ topics: [topic], partitions: 4, replicas: 1 }); } finally { await admin.close(); }
+  const producer = new Producer({ clientId: "bench", bootstrapBrokers: [servers], acks: 1 });
+  const t0 = Date.UTC(2024, 0, 1);
+  let seed = 42;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (let i = 0; i < N; i += 20_000) {
+    const messages = [];
+    for (let j = i; j < Math.min(N, i + 20_000); j++) {
+      const user = `u${Math.floor(rnd() * 1000)}`;
+      messages.push({ topic, key: Buffer.from(user), value: Buffer.from(`{"user":"${user}","amount":${Math.floor(rnd() * 10000) / 100},"ts":"${new Date(t0 + j * 5).toISOString()}"}`) });
+    }
+    await producer.send({ messages });
+  }
+  await producer.close();
+}
 const time = async (label, f) => { const t0 = performance.now(); const r = await f(); console.log(`| ${label} | ${((performance.now() - t0) / 1000).toFixed(2)} | ${r} |`); };
 
 console.log("| step (1M-event topic, batch read) | s | rows |\n| --- | ---: | ---: |");
 const o = parseSourceOptions({ "kafka.bootstrap.servers": servers, subscribe: topic }, false);
 const reader = new KafkaReader(o.bootstrapServers, null);
-await time("Kafka fetch + record decode only (records dropped)", async () => { let c = 0; await reader.fetchRanges(await batchRanges(reader, o), o, () => { c++; }); return c; });
+await time("Kafka fetch + record decode only (records dropped)", async () => { let c = 0; await reader.fetchRanges(await batchRanges(reader, o), o, (_, cols) => { c += cols.length; }); return c; });
 await reader.close();
 const spark = await Session.builder().appName("kafka-profile").master("local[2]").getOrCreate();
 const src = () => spark.read.format("kafka").option("kafka.bootstrap.servers", servers).option("subscribe", topic).load();
