@@ -15,23 +15,9 @@ const servers = process.env.QUARRY_KAFKA_BOOTSTRAP ?? "127.0.0.1:9092";
 const topic = process.argv[2];
 const produce = process.argv.indexOf("--produce");
 if (produce > 0) {
-  const { Admin, Producer } = await import("@platformatic/kafka");
-  const N = Number(process.argv[produce + 1]);
-  const admin = new Admin({ clientId: "bench", bootstrapBrokers: [servers] });
-  try { await admin.createTopics({ topics: [topic], partitions: 4, replicas: 1 }); } finally { await admin.close(); }
-  const producer = new Producer({ clientId: "bench", bootstrapBrokers: [servers], acks: 1 });
-  const t0 = Date.UTC(2024, 0, 1);
-  let seed = 42;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  for (let i = 0; i < N; i += 20_000) {
-    const messages = [];
-    for (let j = i; j < Math.min(N, i + 20_000); j++) {
-      const user = `u${Math.floor(rnd() * 1000)}`;
-      messages.push({ topic, key: Buffer.from(user), value: Buffer.from(`{"user":"${user}","amount":${Math.floor(rnd() * 10000) / 100},"ts":"${new Date(t0 + j * 5).toISOString()}"}`) });
-    }
-    await producer.send({ messages });
-  }
-  await producer.close();
+  const { createTopic, produceEvents } = await import("./kafka-events.mjs");
+  await createTopic(servers, topic);
+  await produceEvents(servers, topic, Number(process.argv[produce + 1]));
 }
 const time = async (label, f) => { const t0 = performance.now(); const r = await f(); console.log(`| ${label} | ${((performance.now() - t0) / 1000).toFixed(2)} | ${r} |`); };
 
