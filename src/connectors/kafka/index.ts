@@ -8,4 +8,4 @@ export { parseSourceOptions, parseSinkOptions, parseOffsetsJson, type KafkaSourc
 export { kafkaSchema, sinkColumns } from "./kafka-rows.js";
 export { readKafka, writeKafka } from "./kafka-batch.js";
 export { KafkaReader, type OffsetRange } from "./kafka-client.js";
-export type { RecordColumns } from "./kafka-records.js";
+export { decodeRecords, readBatchHeaders, type RecordColumns } from "./kafka-records.js";

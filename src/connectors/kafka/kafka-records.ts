@@ -167,6 +167,7 @@ export function decodeRecords(b: Buffer, batches: readonly BatchHeader[], start:
   const used: BatchHeader[] = [];
   let capacity = 0;
   let bytes = 0;
+  let compressed = false;
   for (const h of batches) {
     if (h.firstOffset + h.lastOffsetDelta < start || h.firstOffset >= end || h.recordCount <= 0) continue;
     const r = recordsOf(b, h.position, h.size, h.attributes, where);
@@ -174,8 +175,10 @@ export function decodeRecords(b: Buffer, batches: readonly BatchHeader[], start:
     used.push(h);
     capacity += h.recordCount;
     bytes += r.length;
+    if (h.attributes & COMPRESSION_CODEC) compressed = true;
   }
-  const data = regions.length === 1 ? regions[0] : Buffer.concat(regions, bytes);
+  // Uncompressed records stay where they are, in the fetched bytes; decompressed ones are joined.
+  const data = compressed ? (regions.length === 1 ? regions[0] : Buffer.concat(regions, bytes)) : b;
   const offsets = new Float64Array(capacity);
   const timestamps = new Float64Array(capacity);
   const timestampTypes = new Int32Array(capacity);
@@ -185,10 +188,12 @@ export function decodeRecords(b: Buffer, batches: readonly BatchHeader[], start:
   const valueLengths = new Int32Array(capacity);
   const headers: (readonly [Buffer | null, Buffer | null])[][] | null = includeHeaders ? [] : null;
   let n = 0;
-  let base = 0;
+  let joined = 0;
   for (let i = 0; i < used.length; i++) {
     const h = used[i];
+    const base = compressed ? joined : h.position + BATCH_HEADER;
     const regionEnd = base + regions[i].length;
+    joined += regions[i].length;
     const logAppend = (h.attributes & LOG_APPEND_TIME) !== 0;
     at = base;
     for (let k = 0; k < h.recordCount; k++) {
@@ -218,7 +223,6 @@ export function decodeRecords(b: Buffer, batches: readonly BatchHeader[], start:
       }
       at = recordEnd;
     }
-    base = regionEnd;
   }
   const cut = <T extends Float64Array | Int32Array>(a: T): T => (n === capacity ? a : a.subarray(0, n) as T);
   return {
