@@ -62,7 +62,9 @@ if (args[0] === "--child") {
       const pt = Date.now();
       const ts = new Date(pt).toISOString();
       const messages = [];
-      for (; sent < due; sent++, i++) {
+      // At most 5000 per send: a producer that fell behind would otherwise send one batch over the
+      // broker's message.max.bytes (1 MB).
+      for (const upTo = Math.min(due, sent + 5000); sent < upTo; sent++, i++) {
         const user = `u${(i * 7919) % 1000}`;
         messages.push({ topic, key: Buffer.from(user), value: Buffer.from(`{"user":"${user}","amount":${(i % 1000) / 10},"ts":"${ts}","pt":${pt}}`) });
       }
