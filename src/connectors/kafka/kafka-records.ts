@@ -15,10 +15,13 @@
 import { compressionsAlgorithmsByBitmask } from "@platformatic/kafka";
 import { ExecutionError } from "../../errors.js";
 
-/** Attribute bits of a record batch. */
+/** Attribute bits of a record batch: the compression codec (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd). */
 export const COMPRESSION_CODEC = 0x07;
+/** Attribute bit: the batch's timestamps are the broker's append time (its maxTimestamp). */
 export const LOG_APPEND_TIME = 0x08;
+/** Attribute bit: the batch belongs to a transaction. */
 export const TRANSACTIONAL = 0x10;
+/** Attribute bit: the batch holds a transaction marker (COMMIT or ABORT), not data. */
 export const CONTROL = 0x20;
 
 /** Bytes of a batch before its first record; the first 12 (offset, length) precede `batchLength`. */
