@@ -26,7 +26,8 @@ import os from "node:os";
 import path from "node:path";
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Admin, Producer } from "@platformatic/kafka";
+import { Producer } from "@platformatic/kafka";
+import { createTopic as createEventTopic, produceEvents } from "./kafka-events.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -61,7 +62,9 @@ if (args[0] === "--child") {
       const pt = Date.now();
       const ts = new Date(pt).toISOString();
       const messages = [];
-      for (; sent < due; sent++, i++) {
+      // At most 5000 per send: a producer that fell behind would otherwise send one batch over the
+      // broker's message.max.bytes (1 MB).
+      for (const upTo = Math.min(due, sent + 5000); sent < upTo; sent++, i++) {
         const user = `u${(i * 7919) % 1000}`;
         messages.push({ topic, key: Buffer.from(user), value: Buffer.from(`{"user":"${user}","amount":${(i % 1000) / 10},"ts":"${ts}","pt":${pt}}`) });
       }
@@ -91,10 +94,7 @@ async function main() {
   const engines = [["Quarry (embedded, DuckDB)", null], ...(remote ? [["Spark Structured Streaming (Connect, local[2])", remote]] : [])];
   const session = async (r) => { const b = Session.builder().appName("bench-kafka-stream"); return (r ? b.remote(r) : b.master("local[2]")).getOrCreate(); };
 
-  async function createTopic(topic) {
-    const admin = new Admin({ clientId: "bench", bootstrapBrokers: [servers] });
-    try { await admin.createTopics({ topics: [topic], partitions: 4, replicas: 1 }); } finally { await admin.close(); }
-  }
+  const createTopic = (topic) => createEventTopic(servers, topic);
   const source = (spark, topic) => spark.readStream.format("kafka").option("kafka.bootstrap.servers", servers)
     .option("subscribe", topic).option("startingOffsets", "earliest").load()
     .select(F.from_json(F.col("value").cast("string"), "user STRING, amount DOUBLE, ts TIMESTAMP, pt BIGINT").alias("e")).select("e.*")
@@ -104,20 +104,8 @@ async function main() {
   const topic = `sbench-${stamp}`;
   await createTopic(topic);
   {
-    const producer = new Producer({ clientId: "bench", bootstrapBrokers: [servers], acks: 1 });
-    const t0 = Date.UTC(2024, 0, 1);
-    let seed = 42;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
     const t = performance.now();
-    for (let i = 0; i < N; i += 20_000) {
-      const messages = [];
-      for (let j = i; j < Math.min(N, i + 20_000); j++) {
-        const user = `u${Math.floor(rnd() * 1000)}`;
-        messages.push({ topic, key: Buffer.from(user), value: Buffer.from(`{"user":"${user}","amount":${Math.floor(rnd() * 10000) / 100},"ts":"${new Date(t0 + j * 5).toISOString()}"}`) });
-      }
-      await producer.send({ messages });
-    }
-    await producer.close();
+    await produceEvents(servers, topic, N);
     console.error(`produced ${N} events to ${topic} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
   const through = Object.fromEntries(engines.map(([name]) => [name, []]));

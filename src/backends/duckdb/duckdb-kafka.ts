@@ -1,13 +1,15 @@
 /**
- * The embedded engine's Kafka source: the records of a `format("kafka")` read are fetched and
- * appended into a table of the in-memory database (DuckDB's Appender), which the query then scans.
- * The table lives for one action.
+ * The embedded engine's Kafka source: the records of a `format("kafka")` read are fetched as
+ * columns and appended into a table of the in-memory database, which the query then scans. The
+ * table lives for one action.
  */
-import { BIGINT, BLOB, DuckDBDataChunk, INTEGER, LIST, STRUCT, VARCHAR, blobValue, listValue, structValue, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
+import duckdb from "@duckdb/node-bindings";
+import { BIGINT, BLOB, DuckDBDataChunk, INTEGER, LIST, STRUCT, VARCHAR, blobValue, listValue, structValue, type DuckDBConnection } from "@duckdb/node-api";
 import type { ReadNode } from "../../plan/nodes/read-node.js";
 import type { StructType } from "../../plan/types.js";
 import { parseSourceOptions } from "../../connectors/kafka/kafka-options.js";
 import { readKafka } from "../../connectors/kafka/kafka-batch.js";
+import type { RecordColumns } from "../../connectors/kafka/kafka-records.js";
 import { kafkaSchema } from "../../connectors/kafka/kafka-rows.js";
 import { ident, str } from "./duckdb-sql.js";
 import { toDuckType } from "./duckdb-types.js";
@@ -21,11 +23,59 @@ export function kafkaEmptySource(node: ReadNode): { sql: string; schema: StructT
 
 /** Rows per appended chunk (DuckDB's vector size). */
 const CHUNK = 2048;
+/** The longest blob a DuckDB string_t holds inline (its other bytes: a uint32 length). */
+const INLINE = 12;
+
+/** Writes numbers (integers below 2^53 in magnitude) as little-endian int64s into `out`. */
+function int64s(src: Float64Array, from: number, n: number, out: Int32Array): void {
+  for (let i = 0; i < n; i++) {
+    const v = src[from + i];
+    const hi = Math.floor(v / 4294967296);
+    out[2 * i] = v - hi * 4294967296;
+    out[2 * i + 1] = hi;
+  }
+}
 
 /**
- * Fetches the read's records into `table` and returns the source query over it. Records go in as
- * whole data chunks: the integer columns are written straight into the vectors' memory, so each
- * record costs two calls into DuckDB (key and value) rather than one per field.
+ * Writes rows `from .. from + n` of a blob column into a vector: blobs of up to 12 bytes inline
+ * (one copy of the whole string_t array), longer ones one call each, nulls in the validity mask.
+ */
+function writeBlobs(vector: duckdb.Vector, data: Buffer, starts: Int32Array, lengths: Int32Array, from: number, n: number, strings: Uint8Array, validity: Uint32Array): void {
+  strings.fill(0, 0, n * 16);
+  const view = new DataView(strings.buffer, strings.byteOffset, n * 16);
+  let nulls = false;
+  for (let i = 0; i < n; i++) {
+    const len = lengths[from + i];
+    if (len >= 0 && len <= INLINE) {
+      view.setUint32(i * 16, len, true);
+      const s = starts[from + i];
+      for (let k = 0; k < len; k++) strings[i * 16 + 4 + k] = data[s + k];
+    } else if (len < 0) {
+      nulls = true;
+    }
+  }
+  duckdb.copy_data_to_vector(vector, 0, strings.buffer as ArrayBuffer, strings.byteOffset, n * 16);
+  for (let i = 0; i < n; i++) {
+    const len = lengths[from + i];
+    if (len > INLINE) {
+      const s = starts[from + i];
+      duckdb.vector_assign_string_element_len(vector, i, data.subarray(s, s + len));
+    }
+  }
+  if (nulls) {
+    const words = Math.ceil(n / 32);
+    validity.fill(0xffffffff, 0, words);
+    for (let i = 0; i < n; i++) if (lengths[from + i] < 0) validity[i >>> 5] &= ~(1 << (i & 31));
+    duckdb.vector_ensure_validity_writable(vector);
+    // The mask is uint64 words; whole words are copied (the unused high bits stay set).
+    duckdb.copy_data_to_vector_validity(vector, 0, validity.buffer as ArrayBuffer, validity.byteOffset, Math.ceil(n / 64) * 8);
+  }
+}
+
+/**
+ * Fetches the read's records into `table` and returns the source query over it. Each partition's
+ * fetched columns go into DuckDB data chunks vector by vector: the numbers as one memory copy
+ * per vector, keys and values of up to 12 bytes inline, longer ones one call each.
  */
 export async function loadKafkaTable(conn: DuckDBConnection, node: ReadNode, table: string): Promise<{ sql: string; schema: StructType }> {
   const headers = parseSourceOptions(node.options, false).includeHeaders;
@@ -37,30 +87,35 @@ export async function loadKafkaTable(conn: DuckDBConnection, node: ReadNode, tab
   const appender = await conn.createAppender(table);
   const types = [INTEGER, BLOB, BLOB, BIGINT, BIGINT, INTEGER, ...(headers ? [LIST(STRUCT({ key: VARCHAR, value: BLOB }))] : [])];
   const pids = new Map<string, number>();
-  let cols: DuckDBValue[][] = types.map(() => []);
-  const flush = () => {
-    const n = cols[0].length;
-    if (n === 0) return;
+  // Scratch space reused by every chunk.
+  const ints = new Int32Array(CHUNK);
+  const longs = new Int32Array(CHUNK * 2);
+  const strings = new Uint8Array(CHUNK * 16);
+  const validity = new Uint32Array(CHUNK / 32);
+  const append = (pid: number, c: RecordColumns, from: number, n: number) => {
     const chunk = DuckDBDataChunk.create(types, n);
-    chunk.setColumns(cols);
+    const vec = (i: number) => duckdb.data_chunk_get_vector(chunk.chunk, i);
+    ints.fill(pid, 0, n);
+    duckdb.copy_data_to_vector(vec(0), 0, ints.buffer, 0, n * 4);
+    writeBlobs(vec(1), c.data, c.keyStarts, c.keyLengths, from, n, strings, validity);
+    writeBlobs(vec(2), c.data, c.valueStarts, c.valueLengths, from, n, strings, validity);
+    int64s(c.offsets, from, n, longs);
+    duckdb.copy_data_to_vector(vec(3), 0, longs.buffer, 0, n * 8);
+    int64s(c.timestamps, from, n, longs);
+    duckdb.copy_data_to_vector(vec(4), 0, longs.buffer, 0, n * 8);
+    duckdb.copy_data_to_vector(vec(5), 0, c.timestampTypes.buffer as ArrayBuffer, c.timestampTypes.byteOffset + from * 4, n * 4);
+    if (c.headers) {
+      chunk.setColumnValues(6, c.headers.slice(from, from + n).map((hs) => listValue(hs.map(([hk, hv]) => structValue({ key: hk ? hk.toString("utf8") : "", value: hv ? blobValue(hv) : null })))));
+    }
     appender.appendDataChunk(chunk);
-    cols = types.map(() => []);
   };
   try {
-    await readKafka(node.options, (range, r) => {
+    await readKafka(node.options, (range, c) => {
       const k = `${range.topic}\u0000${range.partition}`;
       let pid = pids.get(k);
       if (pid === undefined) { pid = pids.size; pids.set(k, pid); }
-      cols[0].push(pid);
-      cols[1].push(r.key ? blobValue(r.key) : null);
-      cols[2].push(r.value ? blobValue(r.value) : null);
-      cols[3].push(r.offset);
-      cols[4].push(r.timestamp);
-      cols[5].push(r.timestampType);
-      if (headers) cols[6].push(listValue(r.headers.map(([hk, hv]) => structValue({ key: hk ? hk.toString("utf8") : "", value: hv ? blobValue(hv) : null }))));
-      if (cols[0].length === CHUNK) flush();
+      for (let from = 0; from < c.length; from += CHUNK) append(pid, c, from, Math.min(CHUNK, c.length - from));
     });
-    flush();
     appender.flushSync();
   } finally {
     appender.closeSync();

@@ -7,3 +7,5 @@ export { createKafkaSink, sinkMarkerGroup, sinkTransactionalId, SINK_MARKER_TOPI
 export { parseSourceOptions, parseSinkOptions, parseOffsetsJson, type KafkaSourceOptions, type KafkaSinkOptions, type PartitionOffsets } from "./kafka-options.js";
 export { kafkaSchema, sinkColumns } from "./kafka-rows.js";
 export { readKafka, writeKafka } from "./kafka-batch.js";
+export { KafkaReader, type OffsetRange } from "./kafka-client.js";
+export { decodeRecords, readBatchHeaders, type RecordColumns } from "./kafka-records.js";

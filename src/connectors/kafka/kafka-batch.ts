@@ -4,8 +4,9 @@
  */
 import { AnalysisError } from "../../errors.js";
 import type { StructType } from "../../plan/types.js";
-import { KafkaReader, createProducer, kafkaError, type FetchedRecord, type OffsetRange } from "./kafka-client.js";
+import { KafkaReader, createProducer, kafkaError, type OffsetRange } from "./kafka-client.js";
 import { parseSinkOptions, parseSourceOptions, type KafkaSourceOptions } from "./kafka-options.js";
+import type { RecordColumns } from "./kafka-records.js";
 import { rowToMessage, sinkColumns } from "./kafka-rows.js";
 
 /** The options and offset ranges of a batch read, resolved against the broker now. */
@@ -28,16 +29,16 @@ export async function batchRanges(reader: KafkaReader, o: KafkaSourceOptions): P
 
 /**
  * Reads the records of a batch read (`spark.read.format("kafka")` options, or the exact ranges a
- * stream's batch plan carries) and hands them to `onRecord`.
+ * stream's batch plan carries) and hands them to `onColumns`, a partition's records at a time.
  * @returns the checked options, for the caller's row schema
  */
 export async function readKafka(options: Readonly<Record<string, string>>,
-  onRecord: (range: OffsetRange, r: FetchedRecord) => void): Promise<KafkaSourceOptions> {
+  onColumns: (range: OffsetRange, columns: RecordColumns) => void): Promise<KafkaSourceOptions> {
   const o = parseSourceOptions(options, false);
   const reader = new KafkaReader(o.bootstrapServers, o.clientId, undefined, o.requestTimeoutMs);
   try {
     const ranges = await batchRanges(reader, o);
-    await reader.fetchRanges(ranges, o, onRecord);
+    await reader.fetchRanges(ranges, o, onColumns);
     return o;
   } catch (e) {
     throw kafkaError("read", o.bootstrapServers, e);

@@ -2,12 +2,14 @@
  * Kafka I/O for the source and the sink, on `@platformatic/kafka`: which partitions a
  * subscription covers, their earliest/latest offsets, an exact offset range fetched per partition
  * (read_committed filtering of aborted transactions done here, as Kafka's Java consumer does it),
- * and producing rows.
+ * and producing rows. Fetches go through the client's connections and request encoding, but the
+ * response's record batches are decoded here, into columns (kafka-records.ts).
  */
 import { randomUUID } from "node:crypto";
-import { Admin, Consumer, Producer, type MessageToProduce } from "@platformatic/kafka";
+import { Admin, Consumer, Producer, ResponseError, fetchV13, fetchV14, fetchV15, fetchV16, fetchV17, type MessageToProduce, type Reader } from "@platformatic/kafka";
 import { AnalysisError, ExecutionError, closest } from "../../errors.js";
 import { EARLIEST, LATEST, type KafkaSourceOptions, type OffsetSpec, type PartitionOffsets, type Subscription } from "./kafka-options.js";
+import { CONTROL, TRANSACTIONAL, decodeRecords, readBatchHeaders, type BatchHeader, type RecordColumns } from "./kafka-records.js";
 
 /** One partition's offset range: from `start` (inclusive) to `end` (exclusive). */
 export interface OffsetRange {
@@ -17,29 +19,49 @@ export interface OffsetRange {
   readonly end: number;
 }
 
-/** One record as the source's row schema has it. */
-export interface FetchedRecord {
-  readonly offset: bigint;
-  /** Milliseconds since the epoch. */
-  readonly timestamp: bigint;
-  /** 0 = CreateTime, 1 = LogAppendTime. */
-  readonly timestampType: number;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly headers: readonly (readonly [Buffer | null, Buffer | null])[];
+/** The Fetch request versions this reader speaks (topic ids; the same response layout). */
+const FETCH_VERSIONS = new Map<number, typeof fetchV17.createRequest>([[17, fetchV17.createRequest], [16, fetchV16.createRequest], [15, fetchV15.createRequest], [14, fetchV14.createRequest], [13, fetchV13.createRequest]]);
+
+/** One partition of a Fetch response, its record batches left as bytes. */
+interface RawPartition {
+  readonly partitionIndex: number;
+  readonly errorCode: number;
+  readonly abortedTransactions: readonly { readonly producerId: bigint; readonly firstOffset: bigint }[];
+  readonly records: Buffer | null;
 }
 
-const LOG_APPEND_TIME = 0x08;
-const TRANSACTIONAL = 0x10;
-const CONTROL = 0x20;
+type RawFetchResponse = { topicId: string; partitions: RawPartition[] }[];
 
-/** The parts of a fetched record batch that transaction filtering reads. */
-export interface FetchedBatch {
-  readonly firstOffset: bigint;
-  readonly lastOffsetDelta: number;
-  readonly producerId: bigint;
-  readonly attributes: number;
-  readonly records: readonly { readonly key?: Buffer | null }[];
+/** The topics of a Fetch request. */
+type FetchTopics = Parameters<typeof fetchV17.createRequest>[6];
+
+const FETCH_RETRIES = 3;
+
+/** A Fetch response (v13 and newer) with each partition's record bytes left undecoded. */
+function parseFetchResponse(_correlationId: number, apiKey: number, apiVersion: number, r: Reader): RawFetchResponse {
+  const errors: [string, [number, null]][] = [];
+  r.readInt32();
+  const errorCode = r.readInt16();
+  if (errorCode !== 0) errors.push(["", [errorCode, null]]);
+  r.readInt32();
+  const responses = r.readArray((r, i) => ({
+    topicId: r.readUUID(),
+    partitions: r.readArray((r, j): RawPartition => {
+      const partitionIndex = r.readInt32();
+      const errorCode = r.readInt16();
+      r.readInt64(); r.readInt64(); r.readInt64();
+      const abortedTransactions = r.readArray((r) => ({ producerId: r.readInt64(), firstOffset: r.readInt64() }));
+      r.readInt32();
+      if (errorCode !== 0) errors.push([`/responses/${i}/partitions/${j}`, [errorCode, null]]);
+      // COMPACT_RECORDS: the length is stored plus one (0 = null).
+      const size = r.readUnsignedVarInt() - 1;
+      const records = size > 0 ? r.buffer.slice(r.position, r.position + size) : null;
+      if (size > 0) r.skip(size);
+      return { partitionIndex, errorCode, abortedTransactions, records };
+    }),
+  }));
+  if (errors.length) throw new ResponseError(apiKey, apiVersion, Object.fromEntries(errors), { errorCode, responses });
+  return responses;
 }
 
 /**
@@ -52,18 +74,16 @@ export interface FetchedBatch {
  * @param batches the partition's record batches, in offset order
  * @param aborted the response's aborted transactions: producer id and first offset of each
  */
-export function committedBatches<B extends FetchedBatch>(batches: readonly B[], aborted: readonly { readonly producerId: bigint; readonly firstOffset: bigint }[]): B[] {
-  const pending = [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
+export function committedBatches(batches: readonly BatchHeader[], aborted: readonly { readonly producerId: bigint; readonly firstOffset: bigint }[]): BatchHeader[] {
+  const pending = aborted.map((a) => ({ producerId: a.producerId, firstOffset: Number(a.firstOffset) })).sort((a, b) => a.firstOffset - b.firstOffset);
   const abortedNow = new Set<bigint>();
-  const out: B[] = [];
+  const out: BatchHeader[] = [];
   let next = 0;
   for (const b of batches) {
-    const last = b.firstOffset + BigInt(b.lastOffsetDelta);
+    const last = b.firstOffset + b.lastOffsetDelta;
     while (next < pending.length && pending[next].firstOffset <= last) abortedNow.add(pending[next++].producerId);
     if (b.attributes & CONTROL) {
-      // The control record's key is (version int16, type int16); type 0 = ABORT, 1 = COMMIT.
-      const key = b.records[0]?.key;
-      if (key && key.length >= 4 && key.readInt16BE(2) === 0) abortedNow.delete(b.producerId);
+      if (b.controlType === 0) abortedNow.delete(b.producerId);
       continue;
     }
     if (b.attributes & TRANSACTIONAL && abortedNow.has(b.producerId)) continue;
@@ -87,6 +107,7 @@ export function kafkaError(what: string, servers: readonly string[], e: unknown)
 /** A reading client: metadata, offsets and fetches (a consumer that never joins its group). */
 export class KafkaReader {
   readonly consumer: Consumer;
+  private fetchApiVersion: number | null = null;
   constructor(readonly servers: readonly string[], clientId: string | null, groupId = `quarry-reader-${randomUUID()}`, timeoutMs: number | null = null) {
     this.consumer = new Consumer({
       clientId: clientId ?? "quarry",
@@ -197,12 +218,14 @@ export class KafkaReader {
   }
 
   /**
-   * Fetches exactly the offsets `start <= offset < end` of every range, calling `onRecord` in offset
-   * order per partition. Deleted offsets (retention) or a vanished partition fail with a clear
-   * error when `failOnDataLoss`, and are skipped otherwise.
+   * Fetches exactly the offsets `start <= offset < end` of every range and hands them to
+   * `onColumns` as columns, in offset order per partition (one call per partition per fetch
+   * response). Deleted offsets (retention) or a vanished partition fail with a clear error when
+   * `failOnDataLoss`, and are skipped otherwise. The next fetch is on the wire while a response's
+   * records are decoded.
    */
-  async fetchRanges(ranges: readonly OffsetRange[], opts: Pick<KafkaSourceOptions, "failOnDataLoss" | "isolationLevel" | "fetchMaxBytes">,
-    onRecord: (range: OffsetRange, r: FetchedRecord) => void): Promise<void> {
+  async fetchRanges(ranges: readonly OffsetRange[], opts: Pick<KafkaSourceOptions, "failOnDataLoss" | "isolationLevel" | "fetchMaxBytes" | "includeHeaders">,
+    onColumns: (range: OffsetRange, columns: RecordColumns) => void): Promise<void> {
     const todo = ranges.filter((r) => r.end > r.start);
     if (todo.length === 0) return;
     const parts = new Map<string, number[]>();
@@ -210,7 +233,7 @@ export class KafkaReader {
     const md = await this.consumer.metadata({ topics: [...parts.keys()], autocreateTopics: false, forceUpdate: true }).catch(() => null);
     const earliest = await this.listOffsets(parts, EARLIEST, opts.isolationLevel).catch(() => ({} as Record<string, Record<string, number>>));
     const latest = await this.listOffsets(parts, LATEST, opts.isolationLevel).catch(() => ({} as Record<string, Record<string, number>>));
-    type Live = { range: OffsetRange; first: bigint; next: bigint; end: bigint; topicId: string; leader: number; epoch: number };
+    type Live = { range: OffsetRange; first: number; next: number; end: number; topicId: string; leader: number; epoch: number; where: string };
     const live: Live[] = [];
     for (const r of todo) {
       const t = md?.topics.get(r.topic);
@@ -232,60 +255,56 @@ export class KafkaReader {
       }
       if (end <= start) continue;
       const p = t.partitions[r.partition];
-      live.push({ range: r, first: BigInt(start), next: BigInt(start), end: BigInt(end), topicId: t.id, leader: p.leader, epoch: p.leaderEpoch });
+      live.push({ range: r, first: start, next: start, end, topicId: t.id, leader: p.leader, epoch: p.leaderEpoch, where: `${r.topic}-${r.partition}` });
     }
-    let stalls = 0;
-    while (live.length > 0) {
+    // One round: a Fetch to each leader of the partitions still to read, from their next offsets.
+    const round = (): Promise<{ ls: Live[]; response: RawFetchResponse }[]> => {
       const byLeader = new Map<number, Live[]>();
       for (const l of live) byLeader.set(l.leader, [...(byLeader.get(l.leader) ?? []), l]);
-      let progressed = false;
-      for (const [node, ls] of byLeader) {
+      return Promise.all([...byLeader].map(async ([node, ls]) => {
         const byTopic = new Map<string, Live[]>();
         for (const l of ls) byTopic.set(l.topicId, [...(byTopic.get(l.topicId) ?? []), l]);
         const perPartition = Math.max(1 << 20, Math.floor(opts.fetchMaxBytes / ls.length));
-        const response = await this.consumer.fetch({
-          node,
-          maxWaitTime: 100,
-          minBytes: 1,
-          maxBytes: opts.fetchMaxBytes,
-          isolationLevel: opts.isolationLevel,
-          topics: [...byTopic].map(([topicId, tls]) => ({
-            topicId,
-            partitions: tls.map((l) => ({ partition: l.range.partition, fetchOffset: l.next, partitionMaxBytes: perPartition, currentLeaderEpoch: l.epoch, lastFetchedEpoch: -1 })),
-          })),
-        });
-        for (const tr of response.responses) {
+        const topics = [...byTopic].map(([topicId, tls]) => ({
+          topicId,
+          partitions: tls.map((l) => ({ partition: l.range.partition, fetchOffset: BigInt(l.next), partitionMaxBytes: perPartition, currentLeaderEpoch: l.epoch, lastFetchedEpoch: -1 })),
+        }));
+        return { ls, response: await this.fetchRaw(node, opts.fetchMaxBytes, opts.isolationLevel, topics) };
+      }));
+    };
+    let stalls = 0;
+    let pending = live.length > 0 ? round() : null;
+    while (pending) {
+      const responses = await pending;
+      pending = null;
+      let progressed = false;
+      const work: { l: Live; bytes: Buffer; batches: BatchHeader[]; from: number }[] = [];
+      for (const { ls, response } of responses) {
+        for (const tr of response) {
           for (const pr of tr.partitions) {
             const l = ls.find((x) => x.topicId === tr.topicId && x.range.partition === pr.partitionIndex);
-            if (!l) continue;
-            const batches = pr.records ?? [];
-            for (const batch of batches) {
-              const last = batch.firstOffset + BigInt(batch.lastOffsetDelta);
-              if (last + 1n > l.next) { l.next = last + 1n; progressed = true; }
+            if (!l || !pr.records) continue;
+            const batches = readBatchHeaders(pr.records, l.where);
+            const from = l.next;
+            for (const b of batches) {
+              const after = b.firstOffset + b.lastOffsetDelta + 1;
+              if (after > l.next) { l.next = after; progressed = true; }
             }
-            // The client drops aborted batches itself, but keeps one aborted range per producer
-            // (a second aborted transaction of the same transactional id leaked through); the
-            // filter below is complete, and harmless on what the client already removed.
-            const visible = opts.isolationLevel === 1 ? committedBatches(batches, pr.abortedTransactions ?? []) : batches.filter((b) => !(b.attributes & CONTROL));
-            for (const batch of visible) {
-              const tsType = batch.attributes & LOG_APPEND_TIME ? 1 : 0;
-              for (const rec of batch.records) {
-                const offset = batch.firstOffset + BigInt(rec.offsetDelta);
-                if (offset < l.first || offset >= l.end) continue;
-                onRecord(l.range, {
-                  offset,
-                  timestamp: tsType ? batch.maxTimestamp : batch.firstTimestamp + rec.timestampDelta,
-                  timestampType: tsType,
-                  key: rec.key,
-                  value: rec.value,
-                  headers: rec.headers,
-                });
-              }
-            }
+            const visible = opts.isolationLevel === 1 ? committedBatches(batches, pr.abortedTransactions) : batches.filter((b) => !(b.attributes & CONTROL));
+            if (visible.length) work.push({ l, bytes: pr.records, batches: visible, from });
           }
         }
       }
       for (let i = live.length - 1; i >= 0; i--) if (live[i].next >= live[i].end) live.splice(i, 1);
+      if (progressed && live.length > 0) {
+        pending = round();
+        // A failure of the prefetch surfaces at its await; this keeps it from being unhandled meanwhile.
+        pending.catch(() => undefined);
+      }
+      for (const w of work) {
+        const columns = decodeRecords(w.bytes, w.batches, Math.max(w.l.first, w.from), w.l.end, opts.includeHeaders, w.l.where);
+        if (columns.length > 0) onColumns(w.l.range, columns);
+      }
       if (!progressed && live.length > 0) {
         // Offsets below the end that no fetch returns: an open transaction (read_committed waits
         // for it) or trailing markers. Bounded: a range stuck for ~30 s is an error.
@@ -294,8 +313,46 @@ export class KafkaReader {
           throw new ExecutionError(`Kafka fetch of ${l.range.topic}-${l.range.partition} made no progress at offset ${l.next} (wanted up to ${l.end}) for 30 s: an open transaction holds it back (read_committed), or the broker is unavailable.`, "KAFKA_FETCH_STALLED");
         }
         await new Promise((r) => setTimeout(r, 100));
+        pending = round();
       } else {
         stalls = 0;
+      }
+    }
+  }
+
+  /** The highest Fetch version both the broker and this reader speak. */
+  private async fetchVersion(): Promise<number> {
+    if (this.fetchApiVersion !== null) return this.fetchApiVersion;
+    const api = (await this.consumer.listApis()).find((a) => a.apiKey === 1);
+    for (const v of FETCH_VERSIONS.keys()) {
+      if (api && v >= api.minVersion && v <= api.maxVersion) return (this.fetchApiVersion = v);
+    }
+    throw new ExecutionError(`The Kafka broker at ${this.servers.join(",")} speaks Fetch versions ${api ? `${api.minVersion}..${api.maxVersion}` : "(none)"}; this reader needs version 13 or newer (Kafka 3.1 and newer brokers). Upgrade the broker.`, "KAFKA_UNSUPPORTED_BROKER");
+  }
+
+  /**
+   * One Fetch request to broker `node` over the client's connection, its records left as bytes.
+   * Retried like the client's own requests (3 times, 1 s apart) when the failure is retriable,
+   * with fresh metadata and, after a fenced leader epoch, no epoch.
+   */
+  private async fetchRaw(node: number, maxBytes: number, isolationLevel: 0 | 1, topics: FetchTopics): Promise<RawFetchResponse> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const version = await this.fetchVersion();
+        const createRequest = FETCH_VERSIONS.get(version)!;
+        const md = await this.consumer.metadata({ topics: [], forceUpdate: attempt > 0 });
+        const broker = md.brokers.get(node);
+        if (!broker) throw new ExecutionError(`Kafka broker ${node}, the leader of a partition being read, is not in the cluster's metadata (${[...md.brokers.keys()].join(", ")}).`, "KAFKA_ERROR");
+        const connection = await this.consumer.connections.get(broker);
+        return await new Promise<RawFetchResponse>((resolve, reject) => {
+          connection.send(1, version, () => createRequest(100, 1, maxBytes, isolationLevel, 0, 0, topics, [], ""), parseFetchResponse, true, true,
+            (e, r) => (e ? reject(e) : resolve(r!)));
+        });
+      } catch (e) {
+        const err = e as { findBy?: (k: string, v: unknown) => unknown };
+        if (attempt >= FETCH_RETRIES || e instanceof ExecutionError || err.findBy?.("canRetry", false)) throw e;
+        if (err.findBy?.("apiId", "FENCED_LEADER_EPOCH")) for (const t of topics) for (const p of t.partitions) p.currentLeaderEpoch = -1;
+        await new Promise((r) => setTimeout(r, 1000));
       }
     }
   }
