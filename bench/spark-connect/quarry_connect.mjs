@@ -2,7 +2,8 @@
 // pyspark_connect.py). Usage: node quarry_connect.mjs <sc://url> <latency-iterations> <rows> <repeats>
 // Prints one JSON object: latency samples (ms) of spark.range(10).count(), and seconds per fetch
 // of an 8-double-column result with toArrow() and with collect() (plain JS row objects).
-import { Session, F } from "../../dist/index.js";
+// QUARRY_DIST points at another build of Quarry (run.mjs --baseline), to compare two versions side by side.
+const { Session, F } = await import(process.env.QUARRY_DIST ? new URL(`file://${process.env.QUARRY_DIST}/index.js`).href : "../../dist/index.js");
 
 const [url, iterations, rows, repeats] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5])];
 const spark = await Session.builder().remote(url).getOrCreate();

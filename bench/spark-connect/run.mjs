@@ -5,6 +5,10 @@
 //   bash bench/spark-connect/setup.sh        # once: pyspark-client into .cache/pyspark-client-venv
 //   npm run build
 //   node bench/spark-connect/run.mjs [--url sc://host:port] [--rows 10000000] [--iterations 200] [--repeats 3] [--rounds 2]
+//                                    [--baseline path/to/another/dist]
+//
+// --baseline runs a third client, Quarry built from another commit (its `dist` directory, inside a
+// checkout with node_modules), in the same rounds, so a change is measured against its parent.
 //
 // Starts the repository's local server (scripts/spark/server.mjs, with a 6 GB heap unless
 // QUARRY_SPARK_HEAP says otherwise) when nothing listens on the URL and stops it afterwards. Each
@@ -24,6 +28,7 @@ const iterations = Number(arg("iterations", 200));
 const repeats = Number(arg("repeats", 3));
 const rounds = Number(arg("rounds", 2));
 const python = arg("python", path.join(root, ".cache/pyspark-client-venv/bin/python"));
+const baseline = arg("baseline", null) && path.resolve(arg("baseline", null));
 
 const [host, port] = url.replace("sc://", "").split("/")[0].split(":");
 const open = await new Promise((r) => { const s = net.connect(Number(port ?? 15002), host); s.once("connect", () => { s.destroy(); r(true); }); s.once("error", () => r(false)); });
@@ -35,21 +40,26 @@ if (!open) {
   started = true;
 }
 
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+function run(cmd, args, env = process.env) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop());
 }
 
 const q = { latency: [], arrow: [], collect: [] };
+const b = { latency: [], arrow: [], collect: [] };
 const p = { latency: [], arrow: [], pandas: [] };
 let pysparkVersion = null;
 const hasPython = fs.existsSync(python);
 try {
   for (let round = 0; round < rounds; round++) {
+    const quarryWith = (into, env) => {
+      const r = run(process.execPath, ["--expose-gc", "--max-old-space-size=12288", path.join(here, "quarry_connect.mjs"), url, String(iterations), String(rows), String(repeats)], env);
+      into.latency.push(...r.latency_ms); into.arrow.push(...r.to_arrow_s); into.collect.push(...r.collect_s);
+    };
     const quarry = () => {
-      const r = run(process.execPath, ["--expose-gc", "--max-old-space-size=12288", path.join(here, "quarry_connect.mjs"), url, String(iterations), String(rows), String(repeats)]);
-      q.latency.push(...r.latency_ms); q.arrow.push(...r.to_arrow_s); q.collect.push(...r.collect_s);
+      quarryWith(q, process.env);
+      if (baseline) quarryWith(b, { ...process.env, QUARRY_DIST: baseline });
     };
     const pyspark = () => {
       if (!hasPython) return;
@@ -79,5 +89,10 @@ console.log(`| range(10).count() latency, p95 (ms) | ${f(pct(q.latency, 0.95))} 
 console.log(`| fetch, Arrow table: Quarry toArrow() vs PySpark toArrow() (M rows/s) | ${mrows(q.arrow)} | ${mrows(p.arrow)} | ${ratio(median(p.arrow), median(q.arrow))} (target >= 1x) |`);
 console.log(`| fetch, host objects: Quarry collect() vs PySpark toPandas() (M rows/s) | ${mrows(q.collect)} | ${mrows(p.pandas)} | ${ratio(median(p.pandas), median(q.collect))} (target >= 1x) |`);
 console.log(`| fetch seconds, median: toArrow / collect vs toArrow / toPandas | ${f(median(q.arrow), 2)} / ${f(median(q.collect), 2)} | ${f(median(p.arrow), 2)} / ${f(median(p.pandas), 2)} | |`);
+if (baseline) {
+  console.log(`\nbaseline ${baseline} (same rounds): latency median ${f(median(b.latency))} ms; toArrow ${mrows(b.arrow)} M rows/s (PySpark / baseline ${ratio(median(p.arrow), median(b.arrow))}), ` +
+    `collect ${mrows(b.collect)} M rows/s (PySpark toPandas / baseline ${ratio(median(p.pandas), median(b.collect))}); this build / baseline: toArrow ${ratio(median(b.arrow), median(q.arrow))}, collect ${ratio(median(b.collect), median(q.collect))}`);
+}
 const list = (xs) => xs.map((x) => x.toFixed(2)).join(", ");
-console.log(`\nfetch samples (s): Quarry toArrow [${list(q.arrow)}], collect [${list(q.collect)}]; PySpark toArrow [${list(p.arrow)}], toPandas [${list(p.pandas)}]`);
+console.log(`\nfetch samples (s): Quarry toArrow [${list(q.arrow)}], collect [${list(q.collect)}]; PySpark toArrow [${list(p.arrow)}], toPandas [${list(p.pandas)}]` +
+  (baseline ? `; baseline toArrow [${list(b.arrow)}], collect [${list(b.collect)}]` : ""));

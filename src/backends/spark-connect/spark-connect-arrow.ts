@@ -190,13 +190,6 @@ export function batchRows(batch: arrow.RecordBatch, mode: Int64Mode): Record<str
   return rows;
 }
 
-/** The record batches of one Arrow IPC stream message from the server. */
-export function readBatches(ipc: Uint8Array): { schema: arrow.Schema; batches: arrow.RecordBatch[] } {
-  const reader = arrow.RecordBatchReader.from(ipc);
-  const batches = [...reader];
-  return { schema: reader.schema, batches };
-}
-
 // ---------------------------------------------------------------------------------------------
 // createDataFrame rows -> Arrow IPC
 

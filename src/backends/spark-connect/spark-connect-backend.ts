@@ -17,7 +17,8 @@ import type { Relation } from "./gen/spark/connect/relations_pb.js";
 import { SparkConnectClient } from "./spark-connect-client.js";
 import { SparkConnectCompiler, call, literal, rel } from "./spark-connect-compiler.js";
 import { fromProtoStruct } from "./spark-connect-types.js";
-import { batchRows, readBatches, type Int64Mode } from "./spark-connect-arrow.js";
+import { batchRows, type Int64Mode } from "./spark-connect-arrow.js";
+import { ArrowResultReader } from "./spark-connect-ipc.js";
 import { parseSparkConnectUrl } from "./spark-connect-url.js";
 import { locateMalformedCsv } from "./spark-connect-diagnostics.js";
 
@@ -150,9 +151,10 @@ export class SparkConnectBackend implements Backend {
 
   /** Runs a relation and yields its Arrow record batches in order. */
   private async *batches(relation: Plan, what: string): AsyncGenerator<arrow.RecordBatch> {
+    const reader = new ArrowResultReader();
     for await (const r of this.client.execute(relation, what)) {
       if (r.responseType.case !== "arrowBatch") continue;
-      const { batches } = readBatches(r.responseType.value.data);
+      const { batches } = reader.read(r.responseType.value.data);
       for (const b of batches) yield b;
     }
   }
