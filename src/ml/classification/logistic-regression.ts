@@ -153,6 +153,11 @@ function localSummary(model: LogisticRegressionModel, x: readonly Float64Array[]
   const score = binomial && w ? new Float64Array(n) : null;
   const pos = binomial && !w ? new Float64Array(np) : null, neg = binomial && !w ? new Float64Array(n - np) : null;
   let a = 0, c0 = 0;
+  // p = 1 / (1 + e^-m) > threshold  <=>  m > logit(threshold): the exp is needed only for margins
+  // next to that boundary (rounding), and for the curves, which convert on first access.
+  const t = p.threshold, tm = Math.log(t / (1 - t));
+  const near = t > 0 && t < 1 ? 1e-6 * (1 + Math.abs(tm)) : Infinity; // thresholds 0 and 1: always exact
+  const predicts = (m: number): number => (Math.abs(m - tm) > near ? (m > tm ? 1 : 0) : (1 / (1 + Math.exp(-m)) > t ? 1 : 0));
   // Margins block by block, column by column (the same sums, in the same order, as row by row),
   // in a small buffer that stays in cache.
   const BLOCK = 4096;
@@ -171,11 +176,11 @@ function localSummary(model: LogisticRegressionModel, x: readonly Float64Array[]
       const wr = w ? w[r0 + r] : 1;
       let pred: number;
       if (binomial) {
-        const p1 = 1 / (1 + Math.exp(-margins[0][r]));
-        if (score) score[r0 + r] = p1;
-        else if (y[r0 + r] === 1) pos![a++] = p1;
-        else neg![c0++] = p1;
-        pred = p1 > p.threshold ? 1 : 0;
+        const mg = margins[0][r];
+        if (score) score[r0 + r] = mg;
+        else if (y[r0 + r] === 1) pos![a++] = mg;
+        else neg![c0++] = mg;
+        pred = predicts(mg);
       } else {
         pred = 0;
         for (let c = 1; c < K; c++) if (margins[c][r] > margins[pred][r]) pred = c;
@@ -188,7 +193,8 @@ function localSummary(model: LogisticRegressionModel, x: readonly Float64Array[]
   // Keep what the curves need (the kernels' memory is reused by the next fit).
   const weighted = w ? { y: Float64Array.from(y), w: Float64Array.from(w) } : null;
   let cached: ReturnType<typeof curves> | null = null;
-  const get = () => (cached ??= scoreCurves(score ?? pos!, score ? new Float64Array(0) : neg!, weighted));
+  const probabilities = (ms: Float64Array) => { for (let i = 0; i < ms.length; i++) ms[i] = 1 / (1 + Math.exp(-ms[i])); return ms; };
+  const get = () => (cached ??= scoreCurves(probabilities(score ?? pos!), score ? new Float64Array(0) : probabilities(neg!), weighted));
   return {
     accuracy: ok / sw, ...base,
     get areaUnderROC() { return get().auc; },
