@@ -4,7 +4,6 @@ import { createFileSource } from "./sources/file-source.js";
 import { createRateSource } from "./sources/rate-source.js";
 import { createMemorySource } from "./sources/memory-source.js";
 import { createFileSink } from "./sinks/file-sink.js";
-import { createKafkaSink, createKafkaSource } from "../connectors/kafka/index.js";
 import { createConsoleSink, createForeachBatchSink, createMemorySink, createTableSink } from "./sinks/simple-sinks.js";
 
 for (const f of ["csv", "json", "parquet"]) {
@@ -17,6 +16,8 @@ registerSink("memory", { create: createMemorySink, requiresCheckpoint: false, ou
 registerSink("console", { create: createConsoleSink, requiresCheckpoint: false, outputModes: ["append", "update", "complete"] });
 registerSink("foreachbatch", { create: createForeachBatchSink, requiresCheckpoint: true, outputModes: ["append", "update", "complete"] });
 registerSink("table", { create: createTableSink, requiresCheckpoint: true, outputModes: ["append"] });
-registerSource("kafka", (ctx, node) => createKafkaSource(ctx, { ...node.options }));
+// The Kafka client loads on first use (importing it costs ~0.4 s of start-up).
+const kafka = () => import("../connectors/kafka/index.js");
+registerSource("kafka", async (ctx, node) => (await kafka()).createKafkaSource(ctx, { ...node.options }));
 // Each batch's rows and the source offsets in one Kafka transaction: exactly once.
-registerSink("kafka", { create: (ctx) => createKafkaSink(ctx.session, { ...ctx.spec.options }), requiresCheckpoint: true, outputModes: ["append", "update", "complete"] });
+registerSink("kafka", { create: async (ctx) => (await kafka()).createKafkaSink(ctx.session, { ...ctx.spec.options }), requiresCheckpoint: true, outputModes: ["append", "update", "complete"] });

@@ -24,7 +24,6 @@ import { WarehouseCatalog, tableName, type CatalogEntry } from "./duckdb-catalog
 import { wrapDuckError } from "./duckdb-errors.js";
 import { backticksToDoubleQuotes, rewriteStringCasts } from "./duckdb-dialect.js";
 import { dropKafkaTable, kafkaEmptySource, loadKafkaTable } from "./duckdb-kafka.js";
-import { writeKafka } from "../../connectors/kafka/kafka-batch.js";
 
 const SESSION_KEYS: Record<string, string> = { "spark.sql.session.timezone": "TimeZone" };
 
@@ -338,6 +337,8 @@ export class DuckDBBackend implements Backend {
       if (spec.mode === "overwrite" || spec.mode === "ignore") {
         throw new AnalysisError(`Save mode ${spec.mode} is not allowed for Kafka. Allowed save modes are "append" and "error" (the default); both add the rows to the topic.`, "KAFKA_SAVE_MODE");
       }
+      // The Kafka client loads on first use (importing it costs ~0.4 s of start-up).
+      const { writeKafka } = await import("../../connectors/kafka/kafka-batch.js");
       await writeKafka(spec.options, await this.schema(plan), this.iterate(plan));
       return;
     }
