@@ -283,19 +283,29 @@ function nearestCentre(d, second) {
     }`;
 }
 
+/** Adds (sign +) or subtracts (sign -) lane `ln` of the row pair (weight wv, x0..) to the sums of centre `centre`. */
+function addToCentre(d, ln, centre, sign) {
+  const lines = [
+    `      { const o = out + <usize>${centre} * ${(d + 1) * 8}; const wl = f64x2.extract_lane(wv, ${ln});`,
+    `        store<f64>(o, load<f64>(o) ${sign} wl);`,
+  ];
+  for (const j of range(d)) {
+    lines.push(`        store<f64>(o, load<f64>(o, ${(j + 1) * 8}) ${sign} wl * f64x2.extract_lane(x${j}, ${ln}), ${(j + 1) * 8});`);
+  }
+  lines.push("      }");
+  return lines.join("\n");
+}
+
+/** Adds both lanes of the k-means cost accumulator to its output slot, after the k centres' sums. */
+function addCost(d) {
+  return `  const o = out + <usize>k * ${(d + 1) * 8};
+  store<f64>(o, load<f64>(o) + (f64x2.extract_lane(cost, 0) + f64x2.extract_lane(cost, 1)));`;
+}
+
 export function kmeansUnrolled(d) {
-  const lane = (ln) => {
-    const lines = [
-      `    { const c = <i32>f64x2.extract_lane(bi, ${ln}); const wl = f64x2.extract_lane(wv, ${ln});`,
-      `      const o = out + <usize>c * ${(d + 1) * 8};`,
-      "      store<f64>(o, load<f64>(o) + wl);",
-    ];
-    for (const j of range(d)) {
-      lines.push(`      store<f64>(o, load<f64>(o, ${(j + 1) * 8}) + wl * f64x2.extract_lane(x${j}, ${ln}), ${(j + 1) * 8});`);
-    }
-    lines.push("    }");
-    return lines.join("\n");
-  };
+  const lane = (ln) => `    { const c = <i32>f64x2.extract_lane(bi, ${ln});
+${addToCentre(d, ln, "c", "+")}
+    }`;
   return `
 export function kmeans_u${d}(${SIG}): void {
   const cs: usize = <usize>stride << 3;
@@ -309,8 +319,7 @@ ${nearestCentre(d, false)}
 ${lane(0)}
 ${lane(1)}
   }
-  const o = out + <usize>k * ${(d + 1) * 8};
-  store<f64>(o, load<f64>(o) + (f64x2.extract_lane(cost, 0) + f64x2.extract_lane(cost, 1)));
+${addCost(d)}
 }
 `;
 }
@@ -332,23 +341,11 @@ ${lane(1)}
 
 export function kmeansBoundedUnrolled(d) {
   const own = treeSum(range(d).map((j) => `sq(vsub(x${j}, v128.bitselect(v128.load(q0, ${j * 16}), v128.load(q1, ${j * 16}), lane0)))`));
-  // Adds (sign +) or subtracts (sign -) lane `ln` of the pair to the sums of centre `c`.
-  const move = (ln, c, sign) => {
-    const lines = [
-      `      { const o = out + <usize>${c} * ${(d + 1) * 8}; const wl = f64x2.extract_lane(wv, ${ln});`,
-      `        store<f64>(o, load<f64>(o) ${sign} wl);`,
-    ];
-    for (const j of range(d)) {
-      lines.push(`        store<f64>(o, load<f64>(o, ${(j + 1) * 8}) ${sign} wl * f64x2.extract_lane(x${j}, ${ln}), ${(j + 1) * 8});`);
-    }
-    lines.push("      }");
-    return lines.join("\n");
-  };
   const lane = (ln) => `    { const c = <i32>f64x2.extract_lane(bi, ${ln}); const was = <i32>f64x2.extract_lane(old, ${ln});
       if (full || c != was) {
-${move(ln, "c", "+")}
+${addToCentre(d, ln, "c", "+")}
         if (!full) {
-${move(ln, "was", "-")}
+${addToCentre(d, ln, "was", "-")}
         }
       }
     }`;
@@ -389,8 +386,7 @@ ${nearestCentre(d, true)}
 ${lane(0)}
 ${lane(1)}
   }
-  const o = out + <usize>k * ${(d + 1) * 8};
-  store<f64>(o, load<f64>(o) + (f64x2.extract_lane(cost, 0) + f64x2.extract_lane(cost, 1)));
+${addCost(d)}
 }
 `;
 }

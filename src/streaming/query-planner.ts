@@ -5,7 +5,7 @@
  * `start()`, with Spark's wording and what to do instead.
  */
 import { AnalysisError } from "../errors.js";
-import { BinaryExpr, ColumnExpr, LiteralExpr, SqlExpr, exprSome, type Expr } from "../plan/expr/index.js";
+import { BinaryExpr, ColumnExpr, LiteralExpr, SqlExpr, exprSome, unalias, type Expr } from "../plan/expr/index.js";
 import { parseDurationMs } from "../plan/interval.js";
 import { functionKind } from "../plan/functions.js";
 import { isStreamingPlan, nodeChildren, planSome, type PlanNode } from "../plan/visitor.js";
@@ -105,8 +105,7 @@ export function planStreamingQuery(plan: PlanNode, outputMode: OutputMode): Quer
         throw unsupported("Distinct aggregations (countDistinct, sumDistinct) are not supported on streaming DataFrames/Datasets. Use approx_count_distinct in a batch query over the sink, or dropDuplicates before counting.");
       }
     }
-    const un = (e: Expr): Expr => (e.kind === "AliasExpr" ? un(e.child) : e);
-    if (outputMode === "update" && stateful.node.groupBy.some((k) => { const u = un(k); return u.kind === "FunctionExpr" && u.name === "session_window"; })) {
+    if (outputMode === "update" && stateful.node.groupBy.some((k) => { const u = unalias(k); return u.kind === "FunctionExpr" && u.name === "session_window"; })) {
       throw unsupported("Update output mode is not supported for session window aggregations on streaming DataFrames/Datasets (a session can still grow or merge). Use append (with a watermark) or complete mode.");
     }
     if (outputMode === "append") {
@@ -121,10 +120,9 @@ export function planStreamingQuery(plan: PlanNode, outputMode: OutputMode): Quer
 
 /** The index of the grouping key that carries event time (a window over it, or the column itself), or null. */
 export function eventTimeKey(agg: AggregateNode, wm: WatermarkNode): { index: number; isWindow: boolean } | null {
-  const un = (e: Expr): Expr => (e.kind === "AliasExpr" ? un(e.child) : e);
   const isWm = (e: Expr) => e.kind === "ColumnExpr" && e.text.toLowerCase() === wm.column.toLowerCase();
   for (let i = 0; i < agg.groupBy.length; i++) {
-    const k = un(agg.groupBy[i]);
+    const k = unalias(agg.groupBy[i]);
     if (k.kind === "FunctionExpr" && (k.name === "window" || k.name === "session_window") && isWm(k.args[0])) return { index: i, isWindow: true };
     if (isWm(k)) return { index: i, isWindow: false };
   }
@@ -145,9 +143,8 @@ export function eventTimeMsSql(column: string): string {
  */
 export function lateRowCondition(op: StatefulOp | null, wm: WatermarkNode, wmMs: number): Expr {
   if (!(wmMs > 0)) return LiteralExpr.create(false);
-  const un = (e: Expr): Expr => (e.kind === "AliasExpr" ? un(e.child) : e);
   const key = op?.kind === "aggregate" ? eventTimeKey(op.node, wm) : null;
-  const k = key?.isWindow && op?.kind === "aggregate" ? un(op.node.groupBy[key.index]) : null;
+  const k = key?.isWindow && op?.kind === "aggregate" ? unalias(op.node.groupBy[key.index]) : null;
   if (k && k.kind === "FunctionExpr" && k.name === "window") {
     const lit = (i: number): string => { const a = k.args[i]; return a.kind === "LiteralExpr" ? String(a.value) : "0 seconds"; };
     const size = parseDurationMs(lit(1), "window duration");

@@ -13,7 +13,7 @@ import {
   AggregateNode, DeduplicateNode, FilterNode, JoinNode, LocalRelationNode, ProjectNode, ReadNode, SetOpNode, SubqueryAliasNode, WithColumnsNode,
 } from "../plan/nodes/index.js";
 import {
-  AliasExpr, BinaryExpr, CaseWhenExpr, CastExpr, ColumnExpr, FieldExpr, FunctionExpr, LiteralExpr, SortOrderExpr, UnaryExpr, WindowExpr, exprName, type Expr,
+  AliasExpr, BinaryExpr, CaseWhenExpr, CastExpr, ColumnExpr, FieldExpr, FunctionExpr, LiteralExpr, SortOrderExpr, UnaryExpr, WindowExpr, exprName, unalias, type Expr,
 } from "../plan/expr/index.js";
 import { functionKind } from "../plan/functions.js";
 import { parseSchemaDDL, schemaToDDL, type StructType } from "../plan/types.js";
@@ -139,8 +139,7 @@ class StreamingAggregation extends StateBase implements StatefulOperator {
       return out.kind === "AliasExpr" ? out : AliasExpr.create(out, exprName(a));
     });
     this.evict = watermark && mode !== "complete" ? eventTimeKey(node, watermark) : null;
-    const un = (e: Expr): Expr => (e.kind === "AliasExpr" ? un(e.child) : e);
-    this.sessionKey = node.groupBy.findIndex((k) => { const u = un(k); return u.kind === "FunctionExpr" && u.name === "session_window"; });
+    this.sessionKey = node.groupBy.findIndex((k) => { const u = unalias(k); return u.kind === "FunctionExpr" && u.name === "session_window"; });
   }
 
   /**

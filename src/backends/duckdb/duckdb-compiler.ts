@@ -7,7 +7,7 @@
  */
 import { AnalysisError, UnsupportedOperationError, closest, q } from "../../errors.js";
 import { exprName } from "../../plan/expr/naming.js";
-import { exprSome, type Expr, type ExprOfKind, type ExprKind } from "../../plan/expr/expr.js";
+import { exprSome, unalias, type Expr, type ExprOfKind, type ExprKind } from "../../plan/expr/expr.js";
 import { ColumnExpr } from "../../plan/expr/column-expr.js";
 import { parseDurationMs } from "../../plan/interval.js";
 import { functionKind } from "../../plan/functions.js";
@@ -488,7 +488,6 @@ export class DuckDBCompiler {
    * and rows without an event time join none, as in Spark.
    */
   private async expandWindowKeys(child: Rel, keys: readonly Expr[]): Promise<{ rel: Rel; windows: [Expr, Attr][] }> {
-    const unalias = (k: Expr): Expr => (k.kind === "AliasExpr" ? unalias(k.child) : k);
     const wins = keys.map(unalias).filter((k): k is ExprOfKind<"FunctionExpr"> => k.kind === "FunctionExpr" && k.name === "window");
     let rel = child;
     const windows: [Expr, Attr][] = [];

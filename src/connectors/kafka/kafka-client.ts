@@ -74,7 +74,7 @@ function parseFetchResponse(_correlationId: number, apiKey: number, apiVersion: 
  * @param batches the partition's record batches, in offset order
  * @param aborted the response's aborted transactions: producer id and first offset of each
  */
-export function committedBatches(batches: readonly BatchHeader[], aborted: readonly { readonly producerId: bigint; readonly firstOffset: bigint }[]): BatchHeader[] {
+function readCommittedBatches(batches: readonly BatchHeader[], aborted: readonly { readonly producerId: bigint; readonly firstOffset: bigint }[]): BatchHeader[] {
   const pending = aborted.map((a) => ({ producerId: a.producerId, firstOffset: Number(a.firstOffset) })).sort((a, b) => a.firstOffset - b.firstOffset);
   const abortedNow = new Set<bigint>();
   const out: BatchHeader[] = [];
@@ -290,7 +290,7 @@ export class KafkaReader {
               const after = b.firstOffset + b.lastOffsetDelta + 1;
               if (after > l.next) { l.next = after; progressed = true; }
             }
-            const visible = opts.isolationLevel === 1 ? committedBatches(batches, pr.abortedTransactions) : batches.filter((b) => !(b.attributes & CONTROL));
+            const visible = opts.isolationLevel === 1 ? readCommittedBatches(batches, pr.abortedTransactions) : batches.filter((b) => !(b.attributes & CONTROL));
             if (visible.length) work.push({ l, bytes: pr.records, batches: visible, from });
           }
         }

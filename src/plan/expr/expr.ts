@@ -33,6 +33,11 @@ export function exprChildren(e: Expr): readonly Expr[] {
   }
 }
 
+/** The expression under any aliases (`F.window(...).alias("w")` -> the window call). */
+export function unalias(e: Expr): Expr {
+  return e.kind === "AliasExpr" ? unalias(e.child) : e;
+}
+
 /** True when `pred` holds for `e` or any expression inside it. */
 export function exprSome(e: Expr, pred: (x: Expr) => boolean): boolean {
   return pred(e) || exprChildren(e).some((c) => exprSome(c, pred));

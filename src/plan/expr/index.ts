@@ -12,5 +12,5 @@ export { SqlExpr } from "./sql-expr.js";
 export { StarExpr } from "./star-expr.js";
 export { UnaryExpr, type UnaryOp } from "./unary-expr.js";
 export { WindowExpr, type WindowSpec, type WindowFrame, type FrameBound } from "./window-expr.js";
-export { type Expr, type ExprKind, type ExprOfKind, exprChildren, exprSome } from "./expr.js";
+export { type Expr, type ExprKind, type ExprOfKind, exprChildren, exprSome, unalias } from "./expr.js";
 export { exprName } from "./naming.js";
