@@ -96,6 +96,8 @@ export interface LoadedData {
 
 interface Manifest {
   readonly unrolledMaxD: number;
+  /** Row pairs per block of the k-means kernels (see kmeansScratch). */
+  readonly kmeansBlockPairs: number;
   readonly core: string;
   readonly gmmUnrolled: string;
   readonly specialized: Record<string, { readonly file: string; readonly ks: readonly number[] }>;
@@ -416,12 +418,13 @@ export class KernelPool {
     const k = centers.length;
     if (k < 1) throw new RangeError("kmeansStats needs at least one centre");
     const { out, d } = await this.pass(options, (s) => {
-      const base = { k, outLen: k * (s.d + 1) + 1, scratchValues: s.d + 8 };
-      const params = packRows(centers, s.d, "centre");
+      const base = { k, outLen: k * (s.d + 1) + 1, scratchValues: kmeansScratch(k, s.d) };
+      const centres = packRows(centers, s.d, "centre");
+      const params = kmeansParams(centres, k, s.d);
       const bounded = this.kmeansBounds(s, k, options);
       if (!bounded) return { ...this.pick("kmeans", k, s.d, options.variant), ...base, params };
       const b = bounded;
-      const { half, moved } = kmeansGeometry(params, b.centres, k, s.d);
+      const { half, moved } = kmeansGeometry(centres, b.centres, k, s.d);
       // Every REFRESH-th pass recomputes the sums, so rounding in the running sums cannot build up.
       const full = b.centres === null || b.sums === null || b.passes % KMEANS_REFRESH === 0;
       b.passes++;
@@ -443,7 +446,7 @@ export class KernelPool {
           if (full || !b.sums) b.sums = total.slice(0, n);
           else for (let i = 0; i < n; i++) b.sums[i] += total[i];
           total.set(b.sums);
-          b.centres = params;
+          b.centres = centres;
         },
       };
     });
@@ -768,6 +771,39 @@ class ChunkReader {
     }
     return rows;
   }
+}
+
+/**
+ * Scratch of the unrolled k-means kernels in f64x2 values (scripts/kernels/generate.mjs): per
+ * row pair of a block 4 + d (running minimum, second minimum, index, cost, the pair's rows) and
+ * an i32 (the list of pairs searched), then the per-centre sums, k (d + 1).
+ */
+function kmeansScratch(k: number, d: number): number {
+  const pairs = manifest().kmeansBlockPairs;
+  return pairs * (4 + d) + Math.ceil(pairs / 4) + k * (d + 1);
+}
+
+/**
+ * Parameters of the unrolled k-means kernels (scripts/kernels/generate.mjs): the centres; per
+ * centre |c|^2 and -2 c, for the search on the dot form |c|^2 - 2 x.c; then 2 max |c|^2 and
+ * 2 (d + 3) 2^-52, whose product with |x|^2 + 2 max |c|^2 bounds twice the dot form's rounding
+ * error (kmeansBlockSearch there says how it is used). The generic kernel reads the centres only.
+ */
+function kmeansParams(centres: Float64Array, k: number, d: number): Float64Array {
+  const p = new Float64Array(k * d + k * (d + 1) + 2);
+  p.set(centres);
+  let cmax = 0;
+  for (let c = 0; c < k; c++) {
+    let n = 0;
+    for (let j = 0; j < d; j++) n += centres[c * d + j] * centres[c * d + j];
+    const o = k * d + c * (d + 1);
+    p[o] = n;
+    for (let j = 0; j < d; j++) p[o + 1 + j] = -2 * centres[c * d + j];
+    cmax = Math.max(cmax, n);
+  }
+  p[k * d + k * (d + 1)] = 2 * cmax;
+  p[k * d + k * (d + 1) + 1] = 2 * (d + 3) * 2 ** -52;
+  return p;
 }
 
 /**
