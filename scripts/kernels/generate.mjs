@@ -276,13 +276,14 @@ ${m.join("\n")}
 // ---------------------------------------------------------------------------------------------
 // k-means assignment: nearest centre by squared Euclidean distance (first one on ties).
 // Parameters: centres (k x d f64x2 values); per centre |c|^2 and -2 c (k x (d + 1)); then
-// 2 max_c |c|^2 and the rounding factor of the dot form (see kmeansBlockSearch). Output per
+// 2 max_c |c|^2 and the rounding factor of the search (see kmeansBlockSearch). Output per
 // cluster: sum w, sum w x (d); then the total cost sum_i w_i min_c ||x_i - c||^2.
 //
 // The kernels work on blocks of KMEANS_BLOCK_PAIRS row pairs, in three steps:
 // 1. the block's rows (for the bounded kernel: those that cannot skip the search) are copied pair
-//    by pair into scratch (xblk, d f64x2 per pair), so later steps read them at constant offsets;
-// 2. the search, centre by centre over the block (kmeansBlockSearch);
+//    by pair into scratch (xblk, d f64x2 per pair), so later steps read them at constant offsets,
+//    and in single precision four rows to a vector (xq, d f32x4 per two pairs) for the search;
+// 2. the search, centre by centre over the block, in single precision (kmeansBlockSearch);
 // 3. per pair: the exact squared distance to the chosen centre (its cost; near-ties are settled
 //    on exact distances first), and its weight and coordinates added to the centre's sums.
 // Centre indices are kept as i64 lanes. The per-centre sums are f64x2 accumulators in scratch
@@ -292,9 +293,10 @@ ${m.join("\n")}
 /** Row pairs per block of the k-means kernels. */
 export const KMEANS_BLOCK_PAIRS = 64;
 
-// Their scratch, in f64x2 values: 4 + d per pair of a block (best, second, index, cost, the
-// pair's rows), the list of pairs (an i32 each), then the per-centre sums (k (d + 1)); see
-// kmeansStats in src/ml/kernels/index.ts.
+// Their scratch, in 128-bit values: per two pairs of a block 3 + d for the search (best, second,
+// index, the four rows in single precision), per pair 1 + d (cost, the pair's rows), the list of
+// pairs (an i32 each), then the per-centre sums (k (d + 1)); see kmeansScratch in
+// src/ml/kernels/index.ts.
 
 /** Reads the k-means parameters that follow the centres, and lays out the scratch. */
 function kmeansSetup(d) {
@@ -302,11 +304,13 @@ function kmeansSetup(d) {
   const dots = params + <usize>k * ${d * 16};
   const cmax2 = v128.load(dots + <usize>k * ${(d + 1) * 16});
   const errc = v128.load(dots + <usize>k * ${(d + 1) * 16}, 16);
-  const tail = dots + <usize>k * ${(d + 1) * 16} + 32;
+  const lim = v128.load(dots + <usize>k * ${(d + 1) * 16}, 32);
+  const tail = dots + <usize>k * ${(d + 1) * 16} + 48;
   const bestb = scratch;
-  const secb = bestb + ${KMEANS_BLOCK_PAIRS * 16};
-  const bib = secb + ${KMEANS_BLOCK_PAIRS * 16};
-  const costb = bib + ${KMEANS_BLOCK_PAIRS * 16};
+  const secb = bestb + ${KMEANS_BLOCK_PAIRS * 8};
+  const bib = secb + ${KMEANS_BLOCK_PAIRS * 8};
+  const xq = bib + ${KMEANS_BLOCK_PAIRS * 8};
+  const costb = xq + ${KMEANS_BLOCK_PAIRS * d * 8};
   const xblk = costb + ${KMEANS_BLOCK_PAIRS * 16};
   const list = xblk + ${KMEANS_BLOCK_PAIRS * d * 16};
   const sums = list + ${KMEANS_BLOCK_PAIRS * 4};
@@ -320,9 +324,17 @@ function loadFromColumns(d, indent) {
   return [`${indent}const px = data + (<usize>i << 3);`, ...range(d).map((j) => `${indent}const x${j} = v128.load(px${j ? ` + c${j}` : ""});`)].join("\n");
 }
 
-/** Copies x0.. into slot `slot` of xblk. */
+/**
+ * Copies x0.. into slot `slot` of xblk, and in single precision into half `slot & 1` of the
+ * four-row vectors of xq (two pairs per d f32x4).
+ */
 function toBlock(d, slot, indent) {
-  return [`${indent}{ const xt = xblk + <usize>${slot} * ${d * 16};`, ...range(d).map((j) => `${indent}  v128.store(xt, x${j}, ${j * 16});`), `${indent}}`].join("\n");
+  return [
+    `${indent}{ const xt = xblk + <usize>${slot} * ${d * 16};`,
+    `${indent}  const xs = xq + <usize>(${slot} >> 1) * ${d * 16} + (<usize>(${slot} & 1) << 3);`,
+    ...range(d).map((j) => `${indent}  v128.store(xt, x${j}, ${j * 16}); v128.store64_lane(xs, f32x4.demote_f64x2_zero(x${j}), 0, ${j * 16});`),
+    `${indent}}`,
+  ].join("\n");
 }
 
 /** The weights of the row pair at row i (0 past `end`), as `wv`. */
@@ -348,37 +360,54 @@ ${indent}const q1 = params + a1 * ${d * 16};`;
 }
 
 /**
- * Step 2: the search over the k centres for the np pairs in xblk, with the centre in the outer
- * loop: its values stay in registers while each pair's running minimum is read and written in
- * scratch, so no pair waits on its own previous compare (with the centres inner, that chain of
- * compares and selects was the kernel's critical path). It runs on the dot form
- * |c|^2 - 2 x.c (the squared distance less |x|^2): d multiply-adds per centre. `secb` keeps the
- * second smallest value, min(second, max(best, s)).
+ * Step 2: the search over the k centres for the np pairs in xq, in single precision with four
+ * rows to a vector, and with the centre in the outer loop: its values stay in registers while
+ * each row's running minimum is read and written in scratch, so no row waits on its own previous
+ * compare (with the centres inner, that chain of compares and selects was the kernel's critical
+ * path). It runs on the dot form |c|^2 - 2 x.c (the squared distance less |x|^2): d multiplies
+ * and adds per centre. `secb` keeps the second smallest value, min(second, max(best, s)).
  *
- * The dot form's rounding error is below E = (2d + 3) 2^-53 (|x|^2 + 2 max |c|^2), and `tol2`
- * (kmeansResolve) is at least 2E. When the two smallest values are more than 2E apart on both
- * lanes, the smallest one is the exact nearest centre (the first on ties); otherwise (near-ties,
- * rare) the pair is searched again on exact distances.
+ * The search's error, from rounding x, c and |c|^2 to single precision and from the arithmetic,
+ * is below E = (d + 5) 2^-24 (|x|^2 + 2 max |c|^2) plus at most 2^-143 from underflow, and
+ * `tol2` (kmeansResolve) is at least 2E. When the two smallest values are more than 2E apart on
+ * both lanes of a pair, the smallest one is the exact nearest centre (the first on ties);
+ * otherwise (near-ties, rare) the pair is searched again on exact distances, and so is a pair
+ * whose |x|^2 + 2 max |c|^2 reaches 2^126, where a product could overflow single precision.
  */
 function kmeansBlockSearch(d) {
-  const hoist = [`      const cn = v128.load(q);`, ...range(d).map((j) => `      const m${j} = v128.load(q, ${(j + 1) * 16});`)].join("\n");
-  return `    for (let o: usize = 0; o < (<usize>np << 4); o += 16) {
-      v128.store(bestb + o, cst(C_INF));
-      v128.store(secb + o, cst(C_INF));
-      v128.store(bib + o, i64x2(0, 0));
+  const hoist = [
+    `      const cn = f32x4.splat(<f32>f64x2.extract_lane(v128.load(q), 0));`,
+    ...range(d).map((j) => `      const m${j} = f32x4.splat(<f32>f64x2.extract_lane(v128.load(q, ${(j + 1) * 16}), 0));`),
+  ].join("\n");
+  const terms = range(d).map((j) => `f32x4.mul(m${j}, v128.load(xt, ${j * 16}))`);
+  const chain = (list, start) => list.reduce((acc, t) => (acc === null ? t : `f32x4.add(${t}, ${acc})`), start);
+  const sum =
+    d < 4
+      ? chain(terms, "cn")
+      : `f32x4.add(${chain(terms.filter((_, t) => t % 2 === 0), "cn")}, ${chain(terms.filter((_, t) => t % 2 === 1), null)})`;
+  return `    const nq = (np + 1) >> 1;
+    if (np & 1) {
+      // The unused half of the last four-row vectors: zeros, so every lane stays finite.
+      const xs = xq + <usize>(np >> 1) * ${d * 16} + 8;
+      for (let j = 0; j < ${d}; j++) store<u64>(xs + (<usize>j << 4), 0);
+    }
+    for (let o: usize = 0; o < (<usize>nq << 4); o += 16) {
+      v128.store(bestb + o, f32x4.splat(Infinity));
+      v128.store(secb + o, f32x4.splat(Infinity));
+      v128.store(bib + o, i32x4.splat(0));
     }
     for (let c = 0; c < k; c++) {
       const q = dots + <usize>c * ${(d + 1) * 16};
-      const cf = i64x2.splat(<i64>c);
+      const cf = i32x4.splat(c);
 ${hoist}
-      let xt = xblk;
-      for (let o: usize = 0; o < (<usize>np << 4); o += 16) {
-        const s = ${dotSum(range(d).map((j) => [`m${j}`, `v128.load(xt, ${j * 16})`]), "cn")};
+      let xt = xq;
+      for (let o: usize = 0; o < (<usize>nq << 4); o += 16) {
+        const s = ${sum};
         xt += ${d * 16};
         const b = v128.load(bestb + o);
-        v128.store(secb + o, f64x2.pmin(v128.load(secb + o), f64x2.pmax(b, s)));
-        v128.store(bestb + o, f64x2.pmin(b, s));
-        v128.store(bib + o, v128.bitselect(cf, v128.load(bib + o), f64x2.lt(s, b)));
+        v128.store(secb + o, f32x4.pmin(v128.load(secb + o), f32x4.pmax(b, s)));
+        v128.store(bestb + o, f32x4.pmin(b, s));
+        v128.store(bib + o, v128.bitselect(cf, v128.load(bib + o), f32x4.lt(s, b)));
       }
     }`;
 }
@@ -391,14 +420,16 @@ ${hoist}
 function kmeansResolve(d) {
   const inner = [];
   const dist = exactDistance(d, "e", inner, "      ");
-  return `      const o = <usize>t << 4;
-      let best = v128.load(bestb + o);
-      let second = v128.load(secb + o);
-      let bi = v128.load(bib + o);
+  return `      const h = (<usize>t << 3);
+      let best = f64x2.promote_low_f32x4(v128.load64_zero(bestb + h));
+      let second = f64x2.promote_low_f32x4(v128.load64_zero(secb + h));
+      let bi = i64x2.extend_low_i32x4_s(v128.load64_zero(bib + h));
       const xn = ${dotSum(range(d).map((j) => [`x${j}`, `x${j}`]), null)};
-      const tol2 = vmul(errc, vadd(xn, cmax2));
+      const scale = vadd(xn, cmax2);
+      const tol2 = vmul(errc, scale);
       let lowerSq = vsub(vadd(xn, second), tol2);
-      if (v128.any_true(f64x2.le(vsub(second, best), tol2))) {
+      // Settled when the gap is above tol2 on both lanes, and nothing can have overflowed.
+      if (!i64x2.all_true(v128.and(f64x2.gt(vsub(second, best), tol2), f64x2.lt(scale, lim)))) {
         best = cst(C_INF);
         second = cst(C_INF);
         for (let c = 0; c < k; c++) {
@@ -444,11 +475,13 @@ ${addToSums(d, c1, "w1", sign, indent + "  ")}
 ${indent}}`;
 }
 
-/** The end of a k-means kernel: the sums' lanes into out, then the cost after them. */
-function kmeansFinish(d) {
+/** The end of a k-means kernel: the sums' lanes into out, then the cost after them (and with `skips`, the count of skipping pairs after that). */
+function kmeansFinish(d, skips = false) {
   return `  flush(sums, out, k * ${d + 1});
   const oc = out + <usize>k * ${(d + 1) * 8};
-  store<f64>(oc, load<f64>(oc) + (f64x2.extract_lane(cost, 0) + f64x2.extract_lane(cost, 1)));`;
+  store<f64>(oc, load<f64>(oc) + (f64x2.extract_lane(cost, 0) + f64x2.extract_lane(cost, 1)));${
+    skips ? "\n  store<f64>(oc, load<f64>(oc, 8) + <f64>skipped, 8);" : ""
+  }`;
 }
 
 export function kmeansUnrolled(d) {
@@ -492,6 +525,8 @@ ${kmeansFinish(d)}
 // inequality), so the nearest centre, first on ties, is unchanged. The pairs of a block that
 // cannot skip are listed and copied to xblk, and only they go through the search. Costs are
 // added in row order, as the plain kernel adds them, so the total is bit for bit the same.
+// After the cost, `out` gets the number of pairs that skipped; on a full pass, the number that
+// would have skipped with the stored bounds (the caller runs full passes while skips are rare).
 // ---------------------------------------------------------------------------------------------
 
 export function kmeansBoundedUnrolled(d) {
@@ -506,6 +541,7 @@ ${kmeansSetup(d)}
   const full = f64x2.extract_lane(v128.load(half + (<usize>k << 4), 32), 0) != 0.0;
   const lowers = y;
   const owners = y + cs;
+  let skipped = 0;
   for (let i0 = start; i0 < end; i0 += ${2 * KMEANS_BLOCK_PAIRS}) {
     const pairs = (min(end - i0, ${2 * KMEANS_BLOCK_PAIRS}) + 1) >> 1;
     let np = 0;
@@ -524,6 +560,7 @@ ${ownLines.join("\n")}
           v128.store(lowers + at, lower);
 ${weightsAt("          ")}
           v128.store(costb + (<usize>t << 4), vmul(wv, ownSq));
+          skipped++;
           continue;
         }
       }
@@ -539,12 +576,18 @@ ${kmeansBlockSearch(d)}
 ${fromBlock(d)}
 ${weightsAt("      ")}
 ${kmeansResolve(d)}
+      const old = v128.load(owners + at);
+      if (full) {
+        // Would the stored bounds have let this pair skip? (Its centre is unchanged and provably so.)
+        const lower = vsub(v128.load(lowers + at), moved);
+        const hh = v128.load64_lane(half + (a1 << 4), v128.load(half + (a0 << 4)), 1);
+        if (i64x2.all_true(v128.and(i64x2.eq(old, bi), f64x2.lt(f64x2.sqrt(best), f64x2.max(lower, hh))))) skipped++;
+      }
       v128.store(lowers + at, vmul(f64x2.sqrt(f64x2.max(lowerSq, f64x2(0.0, 0.0))), safety));
       v128.store(costb + (<usize>slot << 4), vmul(wv, best));
       if (full) {
 ${addPair(d, "a0", "a1", "+", "        ")}
       } else {
-        const old = v128.load(owners + at);
         if (!i64x2.all_true(i64x2.eq(old, bi))) {
           // Rows that changed centre move from the old centre's sums to the new one's; a row that
           // stayed (the other lane) gets weight 0 in both.
@@ -562,7 +605,7 @@ ${addPair(d, "b0", "b1", "-", "            ")}
     }
     for (let t = 0; t < pairs; t++) cost = vadd(cost, v128.load(costb + (<usize>t << 4)));
   }
-${kmeansFinish(d)}
+${kmeansFinish(d, true)}
 }
 `;
 }

@@ -129,12 +129,22 @@ interface KMeansBounds {
   centres: Float64Array | null;
   /** Per centre: sum w, then sum w x (d), for the assignment the state holds. */
   sums: Float64Array | null;
-  /** Passes run with these bounds. */
-  passes: number;
+  /** Passes since the last full one. */
+  sinceFull: number;
+  /** Share of the row pairs that skipped the search in the last pass (or would have, in a full one). */
+  skipRate: number;
 }
 
-/** A bounded k-means pass recomputes the sums from scratch every this many passes. */
+/** A bounded k-means pass recomputes the sums from scratch at least every this many passes. */
 const KMEANS_REFRESH = 32;
+
+/**
+ * Below this share of skipping row pairs, the next pass is a full one: it searches every pair
+ * without testing the bounds first, and replaces the sums instead of updating them for the rows
+ * that moved, which costs less than skipping so few (measured on 1M x 8, k = 8: a bounded pass
+ * costs about as much as a full one at a third of the pairs skipping).
+ */
+const KMEANS_MIN_SKIP = 0.35;
 
 /** Shrinks lower bounds and half-separations by this factor: rounding can never make a skip wrong. */
 const BOUND_SAFETY = 1 - 1e-10;
@@ -418,16 +428,17 @@ export class KernelPool {
     const k = centers.length;
     if (k < 1) throw new RangeError("kmeansStats needs at least one centre");
     const { out, d } = await this.pass(options, (s) => {
-      const base = { k, outLen: k * (s.d + 1) + 1, scratchValues: kmeansScratch(k, s.d) };
+      const base = { k, outLen: k * (s.d + 1) + 2, scratchValues: kmeansScratch(k, s.d) };
       const centres = packRows(centers, s.d, "centre");
       const params = kmeansParams(centres, k, s.d);
       const bounded = this.kmeansBounds(s, k, options);
       if (!bounded) return { ...this.pick("kmeans", k, s.d, options.variant), ...base, params };
       const b = bounded;
       const { half, moved } = kmeansGeometry(centres, b.centres, k, s.d);
-      // Every REFRESH-th pass recomputes the sums, so rounding in the running sums cannot build up.
-      const full = b.centres === null || b.sums === null || b.passes % KMEANS_REFRESH === 0;
-      b.passes++;
+      // A full pass recomputes the sums at least every REFRESH passes, so rounding in the running
+      // sums cannot build up, and whenever too few pairs skip.
+      const full = b.centres === null || b.sums === null || b.sinceFull >= KMEANS_REFRESH || b.skipRate < KMEANS_MIN_SKIP;
+      b.sinceFull = full ? 1 : b.sinceFull + 1;
       const all = new Float64Array(params.length + k + 3);
       all.set(params);
       all.set(half, params.length);
@@ -447,6 +458,7 @@ export class KernelPool {
           else for (let i = 0; i < n; i++) b.sums[i] += total[i];
           total.set(b.sums);
           b.centres = centres;
+          b.skipRate = total[n + 1] / Math.max(1, Math.ceil(s.rows / 2));
         },
       };
     });
@@ -472,7 +484,7 @@ export class KernelPool {
     // Lower bound -inf and centre 0 for every row (padding included): valid for any centres.
     new Float64Array(this.memory.buffer, at, s.stride).fill(-Infinity);
     new Float64Array(this.memory.buffer, at + s.stride * 8, s.stride).fill(0);
-    this.kmBounds = { store: s, at, end, k, centres: null, sums: null, passes: 0 };
+    this.kmBounds = { store: s, at, end, k, centres: null, sums: null, sinceFull: 0, skipRate: 0 };
     return this.kmBounds;
   }
 
@@ -774,23 +786,26 @@ class ChunkReader {
 }
 
 /**
- * Scratch of the unrolled k-means kernels in f64x2 values (scripts/kernels/generate.mjs): per
- * row pair of a block 4 + d (running minimum, second minimum, index, cost, the pair's rows) and
- * an i32 (the list of pairs searched), then the per-centre sums, k (d + 1).
+ * Scratch of the unrolled k-means kernels in 128-bit values (scripts/kernels/generate.mjs): per
+ * two row pairs of a block 3 + d (the search's running minimum, second minimum and index, and the
+ * four rows in single precision), per pair 1 + d (cost, the pair's rows) and an i32 (the list of
+ * pairs searched), then the per-centre sums, k (d + 1).
  */
 function kmeansScratch(k: number, d: number): number {
   const pairs = manifest().kmeansBlockPairs;
-  return pairs * (4 + d) + Math.ceil(pairs / 4) + k * (d + 1);
+  return Math.ceil((pairs * (3 + d)) / 2) + pairs * (1 + d) + Math.ceil(pairs / 4) + k * (d + 1);
 }
 
 /**
  * Parameters of the unrolled k-means kernels (scripts/kernels/generate.mjs): the centres; per
- * centre |c|^2 and -2 c, for the search on the dot form |c|^2 - 2 x.c; then 2 max |c|^2 and
- * 2 (d + 3) 2^-52, whose product with |x|^2 + 2 max |c|^2 bounds twice the dot form's rounding
- * error (kmeansBlockSearch there says how it is used). The generic kernel reads the centres only.
+ * centre |c|^2 and -2 c, for the search on the dot form |c|^2 - 2 x.c in single precision; then
+ * 2 max |c|^2 + 2^-78 and (d + 6) 2^-23, whose product with |x|^2 + 2 max |c|^2 + 2^-78 bounds
+ * twice the search's error (kmeansBlockSearch there says how it is used; 2^-78 (d + 6) 2^-23
+ * covers underflow), and 2^126, the scale from which the search's values could overflow. The
+ * generic kernel reads the centres only.
  */
 function kmeansParams(centres: Float64Array, k: number, d: number): Float64Array {
-  const p = new Float64Array(k * d + k * (d + 1) + 2);
+  const p = new Float64Array(k * d + k * (d + 1) + 3);
   p.set(centres);
   let cmax = 0;
   for (let c = 0; c < k; c++) {
@@ -801,8 +816,9 @@ function kmeansParams(centres: Float64Array, k: number, d: number): Float64Array
     for (let j = 0; j < d; j++) p[o + 1 + j] = -2 * centres[c * d + j];
     cmax = Math.max(cmax, n);
   }
-  p[k * d + k * (d + 1)] = 2 * cmax;
-  p[k * d + k * (d + 1) + 1] = 2 * (d + 3) * 2 ** -52;
+  p[k * d + k * (d + 1)] = 2 * cmax + 2 ** -78;
+  p[k * d + k * (d + 1) + 1] = (d + 6) * 2 ** -23;
+  p[k * d + k * (d + 1) + 2] = 2 ** 126;
   return p;
 }
 
