@@ -22,6 +22,7 @@ import {
 } from "./gen/spark/connect/base_pb.js";
 import { GrpcCode, chainOf, errorInfoOf, sparkError } from "./spark-connect-errors.js";
 import type { SparkConnectUrl } from "./spark-connect-url.js";
+import { Http2Connection, type GrpcStream } from "./spark-connect-http2.js";
 
 /** Spark sends messages up to 128 MiB (one Arrow batch, or a large plan). */
 const MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
@@ -55,7 +56,48 @@ export interface SparkConnectClientOptions {
   readonly initialBackoffMs?: number;
 }
 
-type ServerStream<T> = grpc.ClientReadableStream<T>;
+/**
+ * Where the Arrow IPC bytes (`arrow_batch.data`) start inside a serialized ExecutePlanResponse,
+ * read from its first bytes, or -1. The result transport places each message so that this offset
+ * is 8-byte aligned: the IPC format aligns bodies within the stream, so the Arrow columns can then
+ * be laid over the message buffer without another copy.
+ * @param head the first bytes of the message (the fields before `arrow_batch` are short).
+ */
+export function arrowDataOffset(head: Uint8Array): number {
+  let p = 0;
+  const varint = (): number => {
+    let v = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (p >= head.length) return -1;
+      const b = head[p++];
+      v += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return v;
+    }
+    return -1;
+  };
+  // Walks the fields of one message level until `field` (length-delimited); returns its content start.
+  const find = (field: number, end: number): number => {
+    while (p < end) {
+      const tag = varint();
+      if (tag < 0) return -1;
+      const wire = tag % 8;
+      if (wire === 2) {
+        const len = varint();
+        if (len < 0) return -1;
+        if (Math.floor(tag / 8) === field) return p;
+        p += len;
+      } else if (wire === 0) {
+        if (varint() < 0) return -1;
+      } else if (wire === 1) p += 8;
+      else if (wire === 5) p += 4;
+      else return -1;
+    }
+    return -1;
+  };
+  // ExecutePlanResponse.arrow_batch = 2, then ArrowBatch.data = 2.
+  if (find(2, head.length) < 0) return -1;
+  return find(2, head.length);
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -85,6 +127,10 @@ export class SparkConnectClient {
   private readonly userContext: UserContext;
   private readonly client: grpc.Client;
   private readonly metadataBase: grpc.Metadata;
+  /** Request headers of the result streams (the same metadata as metadataBase, as HTTP/2 fields). */
+  private readonly streamHeaders: ReadonlyArray<readonly [string, string]>;
+  /** The connection of the result streams (see spark-connect-http2.ts); opened on first use. */
+  private resultConnection: Http2Connection | null = null;
   private serverSideSessionId: string | null = null;
   private connected = false;
   private closed = false;
@@ -114,6 +160,10 @@ export class SparkConnectClient {
     this.metadataBase = new grpc.Metadata();
     if (url.token) this.metadataBase.set("authorization", `Bearer ${url.token}`);
     for (const [k, v] of Object.entries(url.headers)) this.metadataBase.set(k, v);
+    this.streamHeaders = [
+      ["user-agent", `quarry/${version}`],
+      ...Object.entries(this.metadataBase.toHttp2Headers()).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => [k, String(x)] as const)),
+    ];
   }
 
   /** `host:port` of the server, for messages. */
@@ -238,13 +288,18 @@ export class SparkConnectClient {
     return this.call(m.input, m.output, "AnalyzePlan", req, what);
   }
 
-  private stream<I extends DescMessage>(input: I, method: string, req: MessageShape<I>): ServerStream<ExecutePlanResponse> {
-    return this.client.makeServerStreamRequest(
-      this.path(method),
-      (m: MessageShape<I>) => Buffer.from(toBinary(input, m)),
-      (b: Buffer) => fromBinary(ExecutePlanResponseSchema, b, { readUnknownFields: false }),
-      req, this.metadata(), {},
-    );
+  /**
+   * Starts an ExecutePlan or ReattachExecute call on the result transport. Result streams bypass
+   * gRPC-js: its per-chunk buffers and message reassembly cost more client CPU than the decoding
+   * (see spark-connect-http2.ts); the unary calls stay on gRPC-js.
+   */
+  private stream<I extends DescMessage>(input: I, method: string, req: MessageShape<I>): Promise<GrpcStream> {
+    if (!this.resultConnection?.usable) {
+      this.resultConnection?.close();
+      const { host, port, useSsl } = this.opts.url;
+      this.resultConnection = new Http2Connection({ host, port, tls: useSsl, connectTimeoutMs: this.connectTimeoutMs, window: FLOW_CONTROL_WINDOW });
+    }
+    return this.resultConnection.call(this.path(method), this.streamHeaders, toBinary(input, req), arrowDataOffset, MAX_MESSAGE_BYTES);
   }
 
   /**
@@ -270,11 +325,13 @@ export class SparkConnectClient {
     let received = 0;
     try {
       for (;;) {
-        const call = reattaching
-          ? this.stream(ReattachExecuteRequestSchema, "ReattachExecute", create(ReattachExecuteRequestSchema, { ...this.common(), operationId, ...(lastResponseId ? { lastResponseId } : {}) }))
-          : this.stream(ExecutePlanRequestSchema, "ExecutePlan", request);
+        let call: GrpcStream | null = null;
         try {
-          for await (const r of call as AsyncIterable<ExecutePlanResponse>) {
+          call = await (reattaching
+            ? this.stream(ReattachExecuteRequestSchema, "ReattachExecute", create(ReattachExecuteRequestSchema, { ...this.common(), operationId, ...(lastResponseId ? { lastResponseId } : {}) }))
+            : this.stream(ExecutePlanRequestSchema, "ExecutePlan", request));
+          for await (const message of call) {
+            const r = fromBinary(ExecutePlanResponseSchema, message, { readUnknownFields: false });
             this.connected = true;
             attempts = 0;
             this.observe(r.serverSideSessionId, what);
@@ -329,7 +386,7 @@ export class SparkConnectClient {
           throw await this.toQuarryError(e, what);
         } finally {
           // Ends the call when the caller stopped reading early or the stream failed (a no-op after the end).
-          call.cancel();
+          call?.cancel();
         }
       }
     } finally {
@@ -365,6 +422,7 @@ export class SparkConnectClient {
       // The server may already be gone; the channel closes either way.
     } finally {
       this.closed = true;
+      this.resultConnection?.close();
       this.client.close();
     }
   }
