@@ -172,6 +172,10 @@ export interface Http2Target {
   readonly connectTimeoutMs: number;
   /** The receive window of each stream and of the connection. */
   readonly window: number;
+  /** The largest DATA frame the server may send (SETTINGS_MAX_FRAME_SIZE; 16 KiB unless set). */
+  readonly maxFrameSize?: number;
+  /** The size of the one buffer socket reads land in (256 KiB unless set). */
+  readonly readBufferBytes?: number;
 }
 
 /** One gRPC server-streaming call on a connection; its messages are read with `for await`. */
@@ -388,6 +392,9 @@ export class Http2Connection {
   private headerBlock: Uint8Array[] = [];
   private headerStream = 0;
   private headerEnd = false;
+  /** Whether a socket read is being processed, and the WINDOW_UPDATE frames it produced. */
+  private reading = false;
+  private readonly updates: Buffer[] = [];
 
   constructor(readonly target: Http2Target) {}
 
@@ -399,7 +406,7 @@ export class Http2Connection {
     if (this.ready) return this.ready;
     this.ready = new Promise<void>((resolve, reject) => {
       const { host, port } = this.target;
-      const readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER);
+      const readBuffer = Buffer.allocUnsafeSlow(this.target.readBufferBytes ?? READ_BUFFER);
       const onread = { buffer: readBuffer, callback: (n: number, buf: Uint8Array) => { this.onData(buf, n); return true; } };
       const connected = () => {
         clearTimeout(timer);
@@ -433,10 +440,11 @@ export class Http2Connection {
         reject(e);
       });
       // The preface, our settings and the connection window go out before anything else.
-      const settings = Buffer.alloc(18);
+      const settings = Buffer.alloc(24);
       settings.writeUInt16BE(Setting.ENABLE_PUSH, 0); settings.writeUInt32BE(0, 2);
       settings.writeUInt16BE(Setting.INITIAL_WINDOW_SIZE, 6); settings.writeUInt32BE(this.target.window, 8);
       settings.writeUInt16BE(Setting.MAX_HEADER_LIST_SIZE, 12); settings.writeUInt32BE(8 << 20, 14);
+      settings.writeUInt16BE(Setting.MAX_FRAME_SIZE, 18); settings.writeUInt32BE(this.target.maxFrameSize ?? DEFAULT_MAX_FRAME, 20);
       socket.write(PREFACE);
       this.frame(FrameType.SETTINGS, 0, 0, settings);
       if (this.target.window > DEFAULT_WINDOW) this.windowUpdate(0, this.target.window - DEFAULT_WINDOW);
@@ -499,11 +507,23 @@ export class Http2Connection {
     }
   }
 
+  /** Returns receive window to the server; while a socket read is processed, updates are collected and sent in one write. */
   windowUpdate(stream: number, increment: number): void {
     if (increment <= 0) return;
-    const p = Buffer.allocUnsafe(4);
-    p.writeUInt32BE(increment, 0);
-    this.frame(FrameType.WINDOW_UPDATE, 0, stream, p);
+    if (stream !== 0 && this.connCredit > 0) {
+      // The connection's window goes back with the stream's: one write instead of two.
+      const c = this.connCredit;
+      this.connCredit = 0;
+      this.windowUpdate(0, c);
+    }
+    const f = Buffer.allocUnsafe(13);
+    f.writeUIntBE(4, 0, 3);
+    f[3] = FrameType.WINDOW_UPDATE;
+    f[4] = 0;
+    f.writeUInt32BE(stream, 5);
+    f.writeUInt32BE(increment, 9);
+    if (this.reading) this.updates.push(f);
+    else if (this.socket && !this.socket.destroyed) this.socket.write(f);
   }
 
   reset(stream: number, code: number): void {
@@ -551,11 +571,19 @@ export class Http2Connection {
   /** Bytes from the socket, in the reused read buffer: everything kept is copied before returning. */
   private onData(buf: Uint8Array, n: number): void {
     if (this.failure) return;
+    this.reading = true;
     try {
       this.parse(buf, n);
     } catch (err) {
       this.protocolError(H2Error.PROTOCOL_ERROR, err instanceof Error ? err.message : String(err));
+    } finally {
+      this.reading = false;
     }
+    // Each write is a system call: the window updates of one read go out together.
+    if (this.updates.length && this.socket && !this.socket.destroyed) {
+      this.socket.write(this.updates.length === 1 ? this.updates[0] : Buffer.concat(this.updates));
+    }
+    this.updates.length = 0;
   }
 
   private parse(buf: Uint8Array, n: number): void {
@@ -624,7 +652,8 @@ export class Http2Connection {
 
   private returnConnectionWindow(bytes: number): void {
     this.connCredit += bytes;
-    if (this.connCredit >= this.target.window / 4) {
+    // Normally returned together with a stream's window; this bound covers streams that are gone.
+    if (this.connCredit >= this.target.window / 2) {
       this.windowUpdate(0, this.connCredit);
       this.connCredit = 0;
     }
