@@ -423,7 +423,8 @@ export class Http2Connection {
         : net.connect({ host, port, onread, noDelay: true }, connected);
       this.socket = socket;
       const timer = setTimeout(() => {
-        const e = new GrpcCallError(GrpcCode.DEADLINE_EXCEEDED, `no connection to ${host}:${port} within ${this.target.connectTimeoutMs / 1000} s`);
+        // UNAVAILABLE, as gRPC reports a channel that cannot connect: the caller may retry.
+        const e = new GrpcCallError(GrpcCode.UNAVAILABLE, `no connection to ${host}:${port} within ${this.target.connectTimeoutMs / 1000} s`);
         this.destroy(e);
         reject(e);
       }, this.target.connectTimeoutMs);

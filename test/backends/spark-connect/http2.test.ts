@@ -6,6 +6,10 @@ import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import http2 from "node:http2";
 import net from "node:net";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawn, spawnSync } from "node:child_process";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { HpackDecoder, huffmanDecode, huffmanEncode, encodeHeaders } from "#spark-connect-hpack";
 import { GrpcMessageReader, GrpcCallError, Http2Connection } from "#spark-connect-http2";
@@ -264,5 +268,52 @@ describe("HTTP/2 transport against node:http2", () => {
     await new Promise((r) => probe.close(r));
     const conn = new Http2Connection(target(port));
     await assert.rejects(conn.call("/t/X", [], new Uint8Array(0)), (e: unknown) => e instanceof GrpcCallError && e.code === 14 && e.message.includes(`127.0.0.1:${port}`));
+  });
+});
+
+describe("HTTP/2 transport over TLS", () => {
+  const hasOpenssl = spawnSync("openssl", ["version"]).status === 0;
+  it("fetches over TLS with ALPN h2, trusting the CA the process trusts", { skip: hasOpenssl ? false : "needs the openssl command to make a test certificate" }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quarry-h2-tls-"));
+    try {
+      const key = path.join(dir, "key.pem");
+      const cert = path.join(dir, "cert.pem");
+      const made = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+        "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], { encoding: "utf8" });
+      assert.equal(made.status, 0, made.stderr);
+      const server = http2.createSecureServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) });
+      server.on("stream", (stream) => {
+        stream.on("data", () => undefined);
+        stream.on("end", () => {
+          stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+          stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+          stream.end(grpcFrame(Buffer.from("over tls")));
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      const port = (server.address() as net.AddressInfo).port;
+      try {
+        // A child process, so that the test certificate is trusted the way a user's CA would be (NODE_EXTRA_CA_CERTS).
+        const script = `
+          const { Http2Connection } = await import(${JSON.stringify(import.meta.resolve("#spark-connect-http2"))});
+          const conn = new Http2Connection({ host: "localhost", port: ${port}, tls: true, connectTimeoutMs: 5000, window: 1 << 20 });
+          const out = [];
+          for await (const m of await conn.call("/t/Tls", [], new Uint8Array(3))) out.push(Buffer.from(m).toString());
+          conn.close();
+          console.log(JSON.stringify(out));`;
+        const child = spawn(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: cert } });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (c: Buffer) => { stdout += c; });
+        child.stderr.on("data", (c: Buffer) => { stderr += c; });
+        const code = await new Promise((r) => child.on("close", r));
+        assert.equal(code, 0, stderr);
+        assert.deepEqual(JSON.parse(stdout.trim()), ["over tls"]);
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
