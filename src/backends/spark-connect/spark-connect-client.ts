@@ -1,6 +1,8 @@
 /**
- * The Spark Connect protocol client: one gRPC channel per Quarry session, unary calls
- * (AnalyzePlan, Config, Interrupt, ReleaseSession, FetchErrorDetails) and reattachable executions.
+ * The Spark Connect protocol client: one gRPC-js channel per Quarry session for the unary calls
+ * (AnalyzePlan, Config, Interrupt, ReleaseSession, FetchErrorDetails), and one HTTP/2 connection of
+ * our own (spark-connect-http2.ts) for the result streams of reattachable executions (ExecutePlan,
+ * ReattachExecute), where the client's CPU per row matters.
  *
  * An execution gets a client-chosen operation id and asks to be reattachable. The server then ends
  * every result with `result_complete`; a stream that breaks (network error) or ends early (the server

@@ -24,7 +24,9 @@ import { HpackDecoder, encodeHeaders, type HeaderField } from "./spark-connect-h
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 
 const enum FrameType { DATA = 0, HEADERS = 1, PRIORITY = 2, RST_STREAM = 3, SETTINGS = 4, PUSH_PROMISE = 5, PING = 6, GOAWAY = 7, WINDOW_UPDATE = 8, CONTINUATION = 9 }
-const enum Flag { END_STREAM = 0x1, ACK = 0x1, END_HEADERS = 0x4, PADDED = 0x8, PRIORITY = 0x20 }
+const enum Flag { END_STREAM = 0x1, END_HEADERS = 0x4, PADDED = 0x8, PRIORITY = 0x20 }
+/** The ACK flag of SETTINGS and PING frames (the same bit as END_STREAM on other frames). */
+const ACK = 0x1;
 const enum Setting { HEADER_TABLE_SIZE = 1, ENABLE_PUSH = 2, MAX_CONCURRENT_STREAMS = 3, INITIAL_WINDOW_SIZE = 4, MAX_FRAME_SIZE = 5, MAX_HEADER_LIST_SIZE = 6 }
 const enum H2Error { NO_ERROR = 0, PROTOCOL_ERROR = 1, INTERNAL_ERROR = 2, FLOW_CONTROL_ERROR = 3, FRAME_SIZE_ERROR = 6, REFUSED_STREAM = 7, CANCEL = 8, COMPRESSION_ERROR = 9, ENHANCE_YOUR_CALM = 11 }
 
@@ -698,12 +700,12 @@ export class Http2Connection {
         return;
       }
       case FrameType.SETTINGS:
-        if (flags & Flag.ACK) return;
+        if (flags & ACK) return;
         this.applySettings(payload);
-        this.frame(FrameType.SETTINGS, Flag.ACK, 0, new Uint8Array(0));
+        this.frame(FrameType.SETTINGS, ACK, 0, new Uint8Array(0));
         return;
       case FrameType.PING:
-        if (!(flags & Flag.ACK)) this.frame(FrameType.PING, Flag.ACK, 0, payload);
+        if (!(flags & ACK)) this.frame(FrameType.PING, ACK, 0, payload);
         return;
       case FrameType.GOAWAY: {
         const v = new DataView(payload.buffer, payload.byteOffset, payload.length);
