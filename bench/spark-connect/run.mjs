@@ -58,10 +58,7 @@ try {
       into.latency.push(...r.latency_ms); into.arrow.push(...r.to_arrow_s); into.collect.push(...r.collect_s);
       into.arrowCpu.push(...(r.to_arrow_cpu_s ?? [])); into.collectCpu.push(...(r.collect_cpu_s ?? []));
     };
-    const quarry = () => {
-      quarryWith(q, process.env);
-      if (baseline) quarryWith(b, { ...process.env, QUARRY_DIST: baseline });
-    };
+    const quarry = () => quarryWith(q, process.env);
     const pyspark = () => {
       if (!hasPython) return;
       const r = run(python, [path.join(here, "pyspark_connect.py"), url, String(iterations), String(rows), String(repeats)]);
@@ -69,7 +66,11 @@ try {
       p.latency.push(...r.latency_ms); p.arrow.push(...r.to_arrow_s); p.pandas.push(...r.to_pandas_s);
       p.arrowCpu.push(...(r.to_arrow_cpu_s ?? [])); p.pandasCpu.push(...(r.to_pandas_cpu_s ?? []));
     };
-    if (round % 2 === 0) { quarry(); pyspark(); } else { pyspark(); quarry(); }
+    // The clients take turns at going first: a client that follows another meets a server still
+    // cleaning up after it (its JVM collecting the last results), so a fixed order is a bias.
+    const clients = baseline ? [quarry, () => quarryWith(b, { ...process.env, QUARRY_DIST: baseline }), pyspark] : [quarry, pyspark];
+    const shift = round % clients.length;
+    for (const client of [...clients.slice(shift), ...clients.slice(0, shift)]) client();
   }
 } finally {
   if (started) spawnSync(process.execPath, [path.join(root, "scripts/spark/server.mjs"), "stop"], { stdio: "inherit" });
