@@ -229,7 +229,11 @@ export class GrpcStream implements AsyncIterable<Uint8Array> {
   }
 
   private maybeCredit(): void {
-    if (this.ended || this.credit < this.conn.target.window / 4 || this.queuedBytes > this.conn.target.window / 2) return;
+    // Messages the consumer has not taken are already received: they do not count against what the
+    // server may have in flight (what a reattach must replay), only against our memory. Up to two
+    // windows wait, about what gRPC-js buffers (16 messages), so a consumer that builds rows
+    // (collect()) finds the next batch waiting instead of waiting on the server.
+    if (this.ended || this.credit < this.conn.target.window / 4 || this.queuedBytes > 2 * this.conn.target.window) return;
     this.conn.windowUpdate(this.id, this.credit);
     this.credit = 0;
   }
