@@ -31,20 +31,23 @@ def main() -> None:
     df = spark.range(rows).select(*[(F.col("id") * (i + 1) / F.lit(7.0)).alias(f"c{i}") for i in range(8)])
     # One untimed fetch first: the server compiles the query's code on its first run.
     assert df.toArrow().num_rows == rows
-    to_arrow, to_pandas = [], []
+    to_arrow, to_pandas, to_arrow_cpu, to_pandas_cpu = [], [], [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         table = df.toArrow()
         to_arrow.append(time.perf_counter() - t0)
+        to_arrow_cpu.append(time.process_time() - c0)
         assert table.num_rows == rows
         del table
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         pdf = df.toPandas()
         to_pandas.append(time.perf_counter() - t0)
+        to_pandas_cpu.append(time.process_time() - c0)
         assert len(pdf) == rows
         del pdf
     import pyspark
-    print(json.dumps({"version": pyspark.__version__, "latency_ms": latency, "to_arrow_s": to_arrow, "to_pandas_s": to_pandas}))
+    print(json.dumps({"version": pyspark.__version__, "latency_ms": latency, "to_arrow_s": to_arrow, "to_pandas_s": to_pandas,
+                      "to_arrow_cpu_s": to_arrow_cpu, "to_pandas_cpu_s": to_pandas_cpu}))
     spark.stop()
 
 

@@ -21,20 +21,26 @@ const df = spark.range(rows).select(...Array.from({ length: 8 }, (_, i) => F.col
 // One untimed fetch first: the server compiles the query's code on its first run.
 if ((await df.toArrow()).numRows !== rows) throw new Error("warm-up fetch");
 global.gc?.();
-const toArrow = [], collect = [];
+const toArrow = [], collect = [], toArrowCpu = [], collectCpu = [];
+// Client CPU (user + system, all threads) per fetch: the server shares the machine, so what the client takes decides its speed.
+const cpuSince = (c0) => { const c = process.cpuUsage(c0); return (c.user + c.system) / 1e6; };
 for (let r = 0; r < repeats; r++) {
   let t0 = performance.now();
+  let c0 = process.cpuUsage();
   let table = await df.toArrow();
   toArrow.push((performance.now() - t0) / 1000);
+  toArrowCpu.push(cpuSince(c0));
   if (table.numRows !== rows) throw new Error(`toArrow() gave ${table.numRows} rows`);
   table = null;
   global.gc?.();
   t0 = performance.now();
+  c0 = process.cpuUsage();
   let out = await df.collect();
   collect.push((performance.now() - t0) / 1000);
+  collectCpu.push(cpuSince(c0));
   if (out.length !== rows || out[rows - 1].c7 !== ((rows - 1) * 8) / 7) throw new Error(`collect() gave ${out.length} rows, last ${JSON.stringify(out[rows - 1])}`);
   out = null;
   global.gc?.();
 }
-console.log(JSON.stringify({ version: process.version, latency_ms: latency, to_arrow_s: toArrow, collect_s: collect }));
+console.log(JSON.stringify({ version: process.version, latency_ms: latency, to_arrow_s: toArrow, collect_s: collect, to_arrow_cpu_s: toArrowCpu, collect_cpu_s: collectCpu }));
 await spark.stop();

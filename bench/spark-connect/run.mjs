@@ -46,9 +46,9 @@ function run(cmd, args, env = process.env) {
   return JSON.parse(r.stdout.trim().split("\n").pop());
 }
 
-const q = { latency: [], arrow: [], collect: [] };
-const b = { latency: [], arrow: [], collect: [] };
-const p = { latency: [], arrow: [], pandas: [] };
+const q = { latency: [], arrow: [], collect: [], arrowCpu: [], collectCpu: [] };
+const b = { latency: [], arrow: [], collect: [], arrowCpu: [], collectCpu: [] };
+const p = { latency: [], arrow: [], pandas: [], arrowCpu: [], pandasCpu: [] };
 let pysparkVersion = null;
 const hasPython = fs.existsSync(python);
 try {
@@ -56,18 +56,21 @@ try {
     const quarryWith = (into, env) => {
       const r = run(process.execPath, ["--expose-gc", "--max-old-space-size=12288", path.join(here, "quarry_connect.mjs"), url, String(iterations), String(rows), String(repeats)], env);
       into.latency.push(...r.latency_ms); into.arrow.push(...r.to_arrow_s); into.collect.push(...r.collect_s);
+      into.arrowCpu.push(...(r.to_arrow_cpu_s ?? [])); into.collectCpu.push(...(r.collect_cpu_s ?? []));
     };
-    const quarry = () => {
-      quarryWith(q, process.env);
-      if (baseline) quarryWith(b, { ...process.env, QUARRY_DIST: baseline });
-    };
+    const quarry = () => quarryWith(q, process.env);
     const pyspark = () => {
       if (!hasPython) return;
       const r = run(python, [path.join(here, "pyspark_connect.py"), url, String(iterations), String(rows), String(repeats)]);
       pysparkVersion = r.version;
       p.latency.push(...r.latency_ms); p.arrow.push(...r.to_arrow_s); p.pandas.push(...r.to_pandas_s);
+      p.arrowCpu.push(...(r.to_arrow_cpu_s ?? [])); p.pandasCpu.push(...(r.to_pandas_cpu_s ?? []));
     };
-    if (round % 2 === 0) { quarry(); pyspark(); } else { pyspark(); quarry(); }
+    // The clients take turns at going first: a client that follows another meets a server still
+    // cleaning up after it (its JVM collecting the last results), so a fixed order is a bias.
+    const clients = baseline ? [quarry, () => quarryWith(b, { ...process.env, QUARRY_DIST: baseline }), pyspark] : [quarry, pyspark];
+    const shift = round % clients.length;
+    for (const client of [...clients.slice(shift), ...clients.slice(0, shift)]) client();
   }
 } finally {
   if (started) spawnSync(process.execPath, [path.join(root, "scripts/spark/server.mjs"), "stop"], { stdio: "inherit" });
@@ -93,6 +96,13 @@ if (baseline) {
   console.log(`\nbaseline ${baseline} (same rounds): latency median ${f(median(b.latency))} ms; toArrow ${mrows(b.arrow)} M rows/s (PySpark / baseline ${ratio(median(p.arrow), median(b.arrow))}), ` +
     `collect ${mrows(b.collect)} M rows/s (PySpark toPandas / baseline ${ratio(median(p.pandas), median(b.collect))}); this build / baseline: toArrow ${ratio(median(b.arrow), median(q.arrow))}, collect ${ratio(median(b.collect), median(q.collect))}`);
 }
+// Client CPU per 1M rows: on a shared machine the client's CPU is taken from the server's, so it
+// predicts the wall-clock ratio on a quiet machine better than wall time under load does.
+const cpu = (xs) => median(xs) / (rows / 1e6);
+console.log(`\nclient CPU s per 1M rows, median: Quarry toArrow ${f(cpu(q.arrowCpu), 3)}, collect ${f(cpu(q.collectCpu), 3)}; PySpark toArrow ${f(cpu(p.arrowCpu), 3)}, toPandas ${f(cpu(p.pandasCpu), 3)}` +
+  (baseline ? `; baseline toArrow ${f(cpu(b.arrowCpu), 3)}, collect ${f(cpu(b.collectCpu), 3)}` : "") +
+  `\nclient CPU ratios: Quarry / PySpark toArrow ${ratio(cpu(q.arrowCpu), cpu(p.arrowCpu))}, collect / toPandas ${ratio(cpu(q.collectCpu), cpu(p.pandasCpu))}` +
+  (baseline ? `; this build / baseline toArrow ${ratio(cpu(q.arrowCpu), cpu(b.arrowCpu))}, collect ${ratio(cpu(q.collectCpu), cpu(b.collectCpu))}` : ""));
 const list = (xs) => xs.map((x) => x.toFixed(2)).join(", ");
 console.log(`\nfetch samples (s): Quarry toArrow [${list(q.arrow)}], collect [${list(q.collect)}]; PySpark toArrow [${list(p.arrow)}], toPandas [${list(p.pandas)}]` +
   (baseline ? `; baseline toArrow [${list(b.arrow)}], collect [${list(b.collect)}]` : ""));

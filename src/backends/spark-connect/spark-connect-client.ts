@@ -1,6 +1,8 @@
 /**
- * The Spark Connect protocol client: one gRPC channel per Quarry session, unary calls
- * (AnalyzePlan, Config, Interrupt, ReleaseSession, FetchErrorDetails) and reattachable executions.
+ * The Spark Connect protocol client: one gRPC-js channel per Quarry session for the unary calls
+ * (AnalyzePlan, Config, Interrupt, ReleaseSession, FetchErrorDetails), and one HTTP/2 connection of
+ * our own (spark-connect-http2.ts) for the result streams of reattachable executions (ExecutePlan,
+ * ReattachExecute), where the client's CPU per row matters.
  *
  * An execution gets a client-chosen operation id and asks to be reattachable. The server then ends
  * every result with `result_complete`; a stream that breaks (network error) or ends early (the server
@@ -22,6 +24,8 @@ import {
 } from "./gen/spark/connect/base_pb.js";
 import { GrpcCode, chainOf, errorInfoOf, sparkError } from "./spark-connect-errors.js";
 import type { SparkConnectUrl } from "./spark-connect-url.js";
+import { Http2Connection, type GrpcStream } from "./spark-connect-http2.js";
+import { arrowDataOffset } from "./spark-connect-ipc.js";
 
 /** Spark sends messages up to 128 MiB (one Arrow batch, or a large plan). */
 const MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
@@ -55,8 +59,6 @@ export interface SparkConnectClientOptions {
   readonly initialBackoffMs?: number;
 }
 
-type ServerStream<T> = grpc.ClientReadableStream<T>;
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function isServiceError(e: unknown): e is grpc.ServiceError {
@@ -85,6 +87,10 @@ export class SparkConnectClient {
   private readonly userContext: UserContext;
   private readonly client: grpc.Client;
   private readonly metadataBase: grpc.Metadata;
+  /** Request headers of the result streams (the same metadata as metadataBase, as HTTP/2 fields). */
+  private readonly streamHeaders: ReadonlyArray<readonly [string, string]>;
+  /** The connection of the result streams (see spark-connect-http2.ts); opened on first use. */
+  private resultConnection: Http2Connection | null = null;
   private serverSideSessionId: string | null = null;
   private connected = false;
   private closed = false;
@@ -114,6 +120,10 @@ export class SparkConnectClient {
     this.metadataBase = new grpc.Metadata();
     if (url.token) this.metadataBase.set("authorization", `Bearer ${url.token}`);
     for (const [k, v] of Object.entries(url.headers)) this.metadataBase.set(k, v);
+    this.streamHeaders = [
+      ["user-agent", `quarry/${version}`],
+      ...Object.entries(this.metadataBase.toHttp2Headers()).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => [k, String(x)] as const)),
+    ];
   }
 
   /** `host:port` of the server, for messages. */
@@ -238,13 +248,18 @@ export class SparkConnectClient {
     return this.call(m.input, m.output, "AnalyzePlan", req, what);
   }
 
-  private stream<I extends DescMessage>(input: I, method: string, req: MessageShape<I>): ServerStream<ExecutePlanResponse> {
-    return this.client.makeServerStreamRequest(
-      this.path(method),
-      (m: MessageShape<I>) => Buffer.from(toBinary(input, m)),
-      (b: Buffer) => fromBinary(ExecutePlanResponseSchema, b, { readUnknownFields: false }),
-      req, this.metadata(), {},
-    );
+  /**
+   * Starts an ExecutePlan or ReattachExecute call on the result transport. Result streams bypass
+   * gRPC-js: its per-chunk buffers and message reassembly cost more client CPU than the decoding
+   * (see spark-connect-http2.ts); the unary calls stay on gRPC-js.
+   */
+  private stream<I extends DescMessage>(input: I, method: string, req: MessageShape<I>): Promise<GrpcStream> {
+    if (!this.resultConnection?.usable) {
+      this.resultConnection?.close();
+      const { host, port, useSsl } = this.opts.url;
+      this.resultConnection = new Http2Connection({ host, port, tls: useSsl, connectTimeoutMs: this.connectTimeoutMs, window: FLOW_CONTROL_WINDOW });
+    }
+    return this.resultConnection.call(this.path(method), this.streamHeaders, toBinary(input, req), arrowDataOffset, MAX_MESSAGE_BYTES);
   }
 
   /**
@@ -270,11 +285,13 @@ export class SparkConnectClient {
     let received = 0;
     try {
       for (;;) {
-        const call = reattaching
-          ? this.stream(ReattachExecuteRequestSchema, "ReattachExecute", create(ReattachExecuteRequestSchema, { ...this.common(), operationId, ...(lastResponseId ? { lastResponseId } : {}) }))
-          : this.stream(ExecutePlanRequestSchema, "ExecutePlan", request);
+        let call: GrpcStream | null = null;
         try {
-          for await (const r of call as AsyncIterable<ExecutePlanResponse>) {
+          call = await (reattaching
+            ? this.stream(ReattachExecuteRequestSchema, "ReattachExecute", create(ReattachExecuteRequestSchema, { ...this.common(), operationId, ...(lastResponseId ? { lastResponseId } : {}) }))
+            : this.stream(ExecutePlanRequestSchema, "ExecutePlan", request));
+          for await (const message of call) {
+            const r = fromBinary(ExecutePlanResponseSchema, message, { readUnknownFields: false });
             this.connected = true;
             attempts = 0;
             this.observe(r.serverSideSessionId, what);
@@ -329,7 +346,7 @@ export class SparkConnectClient {
           throw await this.toQuarryError(e, what);
         } finally {
           // Ends the call when the caller stopped reading early or the stream failed (a no-op after the end).
-          call.cancel();
+          call?.cancel();
         }
       }
     } finally {
@@ -365,6 +382,7 @@ export class SparkConnectClient {
       // The server may already be gone; the channel closes either way.
     } finally {
       this.closed = true;
+      this.resultConnection?.close();
       this.client.close();
     }
   }

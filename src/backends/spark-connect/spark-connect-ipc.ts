@@ -199,3 +199,46 @@ export function readBatchesWithArrow(ipc: Uint8Array): { schema: arrow.Schema; b
   const schema = reader.schema;
   return { schema, batches: [...reader] };
 }
+
+/**
+ * Where the Arrow IPC bytes (`arrow_batch.data`) start inside a serialized ExecutePlanResponse,
+ * read from its first bytes, or -1. The result transport places each message so that this offset
+ * is 8-byte aligned: the IPC format aligns bodies within the stream, so the Arrow columns can then
+ * be laid over the message buffer without another copy.
+ * @param head the first bytes of the message (the fields before `arrow_batch` are short).
+ */
+export function arrowDataOffset(head: Uint8Array): number {
+  let p = 0;
+  const varint = (): number => {
+    let v = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (p >= head.length) return -1;
+      const b = head[p++];
+      v += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return v;
+    }
+    return -1;
+  };
+  // Walks the fields of one message level until `field` (length-delimited); returns its content start.
+  const find = (field: number, end: number): number => {
+    while (p < end) {
+      const tag = varint();
+      if (tag < 0) return -1;
+      const wire = tag % 8;
+      if (wire === 2) {
+        const len = varint();
+        if (len < 0) return -1;
+        if (Math.floor(tag / 8) === field) return p;
+        p += len;
+      } else if (wire === 0) {
+        if (varint() < 0) return -1;
+      } else if (wire === 1) p += 8;
+      else if (wire === 5) p += 4;
+      else return -1;
+    }
+    return -1;
+  };
+  // ExecutePlanResponse.arrow_batch = 2, then ArrowBatch.data = 2.
+  if (find(2, head.length) < 0) return -1;
+  return find(2, head.length);
+}
