@@ -2,7 +2,8 @@
 
 Usage: python pyspark_connect.py <sc://url> <latency-iterations> <rows> <repeats>
 Prints one JSON object: latency samples (ms) of spark.range(10).count(), and seconds per fetch of
-an 8-double-column result with toArrow() and toPandas().
+an 8-double-column result with toArrow() and toPandas(), and (once, it is slow) with collect(),
+PySpark's list of Row objects, the counterpart of Quarry's collect().
 """
 import json
 import sys
@@ -45,9 +46,15 @@ def main() -> None:
         to_pandas_cpu.append(time.process_time() - c0)
         assert len(pdf) == rows
         del pdf
+    t0, c0 = time.perf_counter(), time.process_time()
+    rows_out = df.collect()
+    collect, collect_cpu = [time.perf_counter() - t0], [time.process_time() - c0]
+    assert len(rows_out) == rows
+    del rows_out
     import pyspark
     print(json.dumps({"version": pyspark.__version__, "latency_ms": latency, "to_arrow_s": to_arrow, "to_pandas_s": to_pandas,
-                      "to_arrow_cpu_s": to_arrow_cpu, "to_pandas_cpu_s": to_pandas_cpu}))
+                      "to_arrow_cpu_s": to_arrow_cpu, "to_pandas_cpu_s": to_pandas_cpu,
+                      "collect_s": collect, "collect_cpu_s": collect_cpu}))
     spark.stop()
 
 
