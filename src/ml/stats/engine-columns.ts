@@ -28,7 +28,8 @@ export interface EngineColumns {
  * built by `withColumn` steps at the top of the frame (VectorAssembler, OneHotEncoder, the
  * scalers, any `array(e0, e1, ...)`): the engine then computes plain columns and never a list
  * per row (see inline-vectors.ts). The label and weight are read the same way. The vectors'
- * error checks run on every row as before. Null when the column is not built that way.
+ * error checks run on every row as before (those the copy's own null and NaN count covers
+ * excepted). Null when the column is not built that way.
  */
 export function assembledColumns(df: DataFrame, cols: TrainingColumns): EngineColumns | null {
   if (df.session.backendName !== "duckdb") return null;
@@ -47,7 +48,10 @@ export function assembledColumns(df: DataFrame, cols: TrainingColumns): EngineCo
   const wanted: Expr[] = Array.from({ length: d }, (_, i) => F.col(cols.featuresCol).getItem(i).expr);
   if (cols.labelCol) wanted.push(F.col(cols.labelCol).expr);
   if (cols.weightCol) wanted.push(F.col(cols.weightCol).expr);
-  const r = inlineVectors(df, wanted);
+  // The assembler's own null and NaN checks on the features need not run: a null or NaN input
+  // gives a null or NaN feature, which the copy counts, and then the provider reads the vector
+  // column itself, checks and all. Checks of the stages below still run on every row.
+  const r = inlineVectors(df, wanted, { nullChecksCoveredFor: cols.featuresCol });
   if (!r) return null;
   const features = r.exprs.slice(0, d).map((x, i) => new Column(i === 0 ? guarded(x, r.checks) : x).cast("double"));
   let k = d;

@@ -94,12 +94,29 @@ function withChildren(e: Expr, kids: readonly Expr[]): Expr {
 
 class Unsupported extends Error {}
 
+/** Options of {@link inlineVectors}. */
+export interface InlineOptions {
+  /**
+   * A vector column whose own `x IS NULL` / `isnan(x)` checks the caller covers, where x (or x
+   * cast) is one of its elements: a null or NaN x then shows as a null or NaN element, which
+   * the caller detects (and answers by reading the vector column itself, checks and all).
+   */
+  readonly nullChecksCoveredFor?: string;
+}
+
+/** True when `cond` is `x IS NULL` or `isnan(x)` for an x that is, or casts to, one of `elements`. */
+function checksElement(cond: Expr, elements: readonly Expr[]): boolean {
+  if (cond.kind !== "UnaryExpr" || (cond.op !== "IS NULL" && cond.op !== "IS NAN")) return false;
+  const key = JSON.stringify(cond.child.kind === "CastExpr" ? cond.child.child : cond.child);
+  return elements.some((e) => JSON.stringify(e.kind === "CastExpr" ? e.child : e) === key);
+}
+
 /**
  * Rewrites `exprs` (over `df`'s columns) to read the vector columns built by the `withColumn`
  * steps at the top of `df`'s plan element by element; null when there is nothing to gain (no
  * such vector is read) or when a vector is used whole (selected, passed to a function).
  */
-export function inlineVectors(df: DataFrame, exprs: readonly Expr[]): Inlined | null {
+export function inlineVectors(df: DataFrame, exprs: readonly Expr[], options: InlineOptions = {}): Inlined | null {
   const levels: WithColumnsNode[] = [];
   let node: PlanNode = df.plan;
   while (node.kind === "WithColumnsNode") {
@@ -140,16 +157,20 @@ export function inlineVectors(df: DataFrame, exprs: readonly Expr[]): Inlined | 
     const key = `${v.level}:${name.toLowerCase()}`;
     if (!checked.has(key)) {
       checked.add(key);
-      // A raising branch fires when no branch before it (of this vector) is taken.
-      let earlier: Expr | null = null;
-      for (const [c, value] of guards) {
-        const taken = CaseWhenExpr.create([[c, LiteralExpr.create(true)]], LiteralExpr.create(false));
-        if (raisesOnly(value)) {
-          const cond = earlier ? CaseWhenExpr.create([[earlier, LiteralExpr.create(false)]], taken) : taken;
-          checks.push([cond, value]);
+      // A raising branch fires when no branch before it is taken. A raising branch before it
+      // would have failed the query already, so only the NULL branches before it matter: it
+      // runs behind them, in one CASE that gives false where they are taken.
+      const covered = options.nullChecksCoveredFor !== undefined && same(options.nullChecksCoveredFor, name) && lookup(name, 0)?.level === v.level;
+      const nullsBefore: (readonly [Expr, Expr])[] = [];
+      v.def.guards.forEach(([original], i) => {
+        const [c, value] = guards[i];
+        if (!raisesOnly(value)) {
+          nullsBefore.push([c, LiteralExpr.create(false)]);
+          return;
         }
-        earlier = earlier ? CaseWhenExpr.create([[earlier, LiteralExpr.create(true)]], taken) : taken;
-      }
+        if (covered && checksElement(original, v.def.elements)) return;
+        checks.push([nullsBefore.length === 0 ? c : CaseWhenExpr.create([...nullsBefore], c), value]);
+      });
     }
     return guards.filter(([, value]) => isNullLiteral(value));
   };
