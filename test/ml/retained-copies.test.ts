@@ -42,7 +42,7 @@ describe("kernel provider: copies of cached frames kept between fits", () => {
     scans = countScans(spark);
     const r = rng(11);
     // 3,001 rows; the label depends on the features (so the fit has something to find).
-    const rows = Array.from({ length: 3001 }, (_, k) => {
+    const rows = Array.from({ length: 3001 }, () => {
       const a = 2 * r() - 1, b = r(), c = 10 * r();
       return { a, b, c, label: r() < 1 / (1 + Math.exp(-(a - b + 0.1 * c - 0.5))) ? 1 : 0, y: 1 + a - 2 * b + 0.3 * c + (r() - 0.5), w: 0.5 + r() };
     });
