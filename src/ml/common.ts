@@ -89,6 +89,24 @@ export async function trainingProvider(df: DataFrame, cols: TrainingColumns, own
   return { provider: await SqlStatsProvider.create(df, cols, d, o), d, n };
 }
 
+/**
+ * Linear predictors of rows [r0, r0 + m) of columns `x` into out[0..m): intercept + c0·x0 + c1·x1
+ * + ..., added in that order (the same bits as row by row). Four columns per sweep over `out`.
+ */
+export function linearPredictors(out: Float64Array, x: readonly Float64Array[], coef: ArrayLike<number>, intercept: number, r0: number, m: number): void {
+  out.fill(intercept, 0, m);
+  const d = x.length;
+  let i = 0;
+  for (; i + 3 < d; i += 4) {
+    const x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3], c0 = coef[i], c1 = coef[i + 1], c2 = coef[i + 2], c3 = coef[i + 3];
+    for (let r = 0; r < m; r++) out[r] = (((out[r] + c0 * x0[r0 + r]) + c1 * x1[r0 + r]) + c2 * x2[r0 + r]) + c3 * x3[r0 + r];
+  }
+  for (; i < d; i++) {
+    const col = x[i], c = coef[i];
+    for (let r = 0; r < m; r++) out[r] += c * col[r0 + r];
+  }
+}
+
 /** Squared Euclidean distance. */
 export function sqdist(a: ArrayLike<number>, b: ArrayLike<number>): number { let s = 0; for (let i = 0; i < a.length; i++) { const t = a[i] - b[i]; s += t * t; } return s; }
 

@@ -11,7 +11,7 @@ import { IllegalArgumentError } from "../../errors.js";
 import { Estimator, Model } from "../base/estimator.js";
 import { ge, gt, inRange, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
-import { checkFeatures, checkNumericColumn, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkFeatures, checkNumericColumn, linearPredictors, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
 import { trainGlm, type Solver } from "../regression/glm.js";
 import { curvePoints, trapezoidArea, type ScoreCounts } from "../evaluation/binary-classification-evaluator.js";
 
@@ -141,7 +141,7 @@ function curves(groups: readonly ScoreCounts[]): { auc: number; roc: { FPR: numb
  * under ROC (a sort of the scores) on first access, as Spark's summary computes them lazily.
  */
 function localSummary(model: LogisticRegressionModel, x: readonly Float64Array[], y: Float64Array, w: Float64Array | null, p: LogisticRegressionParams, history: readonly number[], iterations: number, solver: string, providerName: string): LogisticRegressionTrainingSummary {
-  const n = y.length, d = x.length;
+  const n = y.length;
   const B = model.coefficientMatrix, b0 = model.interceptVector, K = B.length;
   let ok = 0, sw = 0;
   const base = { objectiveHistory: history, totalIterations: iterations, solver, statsProvider: providerName };
@@ -153,19 +153,8 @@ function localSummary(model: LogisticRegressionModel, x: readonly Float64Array[]
   const score = binomial ? new Float64Array(n) : null;
   const margins = binomial ? [] : Array.from({ length: K }, () => new Float64Array(BLOCK));
   const marginsOf = (c: number, r0: number, m: number): Float64Array => {
-    const mc = score ? score.subarray(r0, r0 + m) : margins[c], row = B[c];
-    mc.fill(b0[c], 0, m);
-    let i = 0;
-    // Four columns per sweep over the block (a quarter of the loads and stores of mc), added in
-    // the same order as one at a time.
-    for (; i + 3 < d; i += 4) {
-      const x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3], c0 = row[i], c1 = row[i + 1], c2 = row[i + 2], c3 = row[i + 3];
-      for (let r = 0; r < m; r++) mc[r] = (((mc[r] + c0 * x0[r0 + r]) + c1 * x1[r0 + r]) + c2 * x2[r0 + r]) + c3 * x3[r0 + r];
-    }
-    for (; i < d; i++) {
-      const col = x[i], b = row[i];
-      for (let r = 0; r < m; r++) mc[r] += b * col[r0 + r];
-    }
+    const mc = score ? score.subarray(r0, r0 + m) : margins[c];
+    linearPredictors(mc, x, B[c], b0[c], r0, m);
     return mc;
   };
   // p = 1 / (1 + e^-m) > threshold  <=>  m > logit(threshold): the exp is needed only for margins
