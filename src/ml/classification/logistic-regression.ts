@@ -168,11 +168,13 @@ function localSummary(model: LogisticRegressionModel, x: readonly Float64Array[]
     const m = Math.min(BLOCK, n - r0);
     if (positive) {
       const mg = marginsOf(0, r0, m);
+      // Comparisons as numbers (+bool), not branches: labels and predictions are unpredictable.
       for (let r = 0; r < m; r++) {
         const v = mg[r], lab = y[r0 + r];
-        positive[r0 + r] = lab === 1 ? 1 : 0;
-        const pred = Math.abs(v - tm) > near ? (v > tm ? 1 : 0) : (1 / (1 + Math.exp(-v)) > t ? 1 : 0);
-        if (w) { const wr = w[r0 + r]; sw += wr; ok += pred === lab ? wr : 0; } else ok += pred === lab ? 1 : 0;
+        positive[r0 + r] = +(lab === 1);
+        let pred = +(v > tm);
+        if (!(Math.abs(v - tm) > near)) pred = +(1 / (1 + Math.exp(-v)) > t);
+        if (w) { const wr = w[r0 + r]; sw += wr; ok += wr * +(pred === lab); } else ok += +(pred === lab);
       }
       continue;
     }
