@@ -332,17 +332,24 @@ export class KernelStatsProvider implements StatsProvider {
     let labels: Map<number, number> | null = null;
     if (y) {
       // Small non-negative integer labels (classes) are counted in an array, others in a map.
+      // Labels 0 and 1 (binary classes) are counted in registers, without branching on the label
+      // (adding w·0 leaves a sum's bits as they are).
       const small = new Float64Array(64), seen = new Uint8Array(64);
       const other = new Map<number, number>();
+      let c0 = 0, c1 = 0, n0 = 0, n1 = 0;
       for (let r = 0; r < n; r++) {
         const v = y[r];
         if (v !== v) continue; // null label
         const wr = w ? w[r] : 1;
         sy += wr * v; syy += wr * v * v;
         if (!countLabels) continue;
+        const is0 = +(v === 0), is1 = +(v === 1);
+        c0 += wr * is0; c1 += wr * is1; n0 += is0; n1 += is1;
+        if (is0 + is1 === 1) continue;
         if (v >= 0 && v < 64 && (v | 0) === v) { small[v] += wr; seen[v] = 1; }
         else other.set(v, (other.get(v) ?? 0) + wr);
       }
+      small[0] = c0; small[1] = c1; seen[0] = +(n0 > 0); seen[1] = +(n1 > 0);
       if (countLabels) {
         labels = new Map();
         for (let v = 0; v < 64; v++) if (seen[v]) labels.set(v, small[v]);
