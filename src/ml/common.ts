@@ -5,7 +5,7 @@
 import type { DataFrame } from "../api/dataframe.js";
 import { F } from "../api/functions.js";
 import { AnalysisError, IllegalArgumentError, q } from "../errors.js";
-import { isNumericType, typeToString, type DataType } from "../plan/types.js";
+import { isNumericType, typeToString, type DataType, type StructType } from "../plan/types.js";
 import type { StatsProvider, TrainingColumns } from "./stats/provider.js";
 import { SqlStatsProvider } from "./stats/sql-provider.js";
 
@@ -31,8 +31,8 @@ export function prng(seed: number): () => number {
 }
 
 /** Checks that `col` exists and is a vector (array of numbers) or numeric column; returns its type. */
-export async function checkFeatures(df: DataFrame, col: string, owner: string): Promise<DataType> {
-  const schema = await df.schema();
+export async function checkFeatures(df: DataFrame, col: string, owner: string, known?: StructType): Promise<DataType> {
+  const schema = known ?? await df.schema();
   const f = schema.fields.find((x) => x.name.toLowerCase() === col.toLowerCase());
   if (!f) {
     throw new AnalysisError(`${owner}: the features column ${q(col)} does not exist. Columns: [${schema.fields.map((x) => q(x.name)).join(", ")}]. Build it with new VectorAssembler({ inputCols: [...], outputCol: ${JSON.stringify(col)} }).`, "UNRESOLVED_COLUMN");
@@ -43,11 +43,22 @@ export async function checkFeatures(df: DataFrame, col: string, owner: string): 
 }
 
 /** Checks a label or weight column exists and is numeric. */
-export async function checkNumericColumn(df: DataFrame, col: string, role: string, owner: string): Promise<void> {
-  const schema = await df.schema();
+export async function checkNumericColumn(df: DataFrame, col: string, role: string, owner: string, known?: StructType): Promise<void> {
+  const schema = known ?? await df.schema();
   const f = schema.fields.find((x) => x.name.toLowerCase() === col.toLowerCase());
   if (!f) throw new AnalysisError(`${owner}: the ${role} column ${q(col)} does not exist. Columns: [${schema.fields.map((x) => q(x.name)).join(", ")}].`, "UNRESOLVED_COLUMN");
   if (!isNumericType(f.type) && f.type !== "boolean") throw new AnalysisError(`${owner}: the ${role} column ${q(col)} has type ${typeToString(f.type)}; it must be numeric.`, "DATATYPE_MISMATCH");
+}
+
+/**
+ * Checks the training columns of a fit (features, then label, then weight, when given) against
+ * one resolution of the frame's schema.
+ */
+export async function checkTrainingColumns(df: DataFrame, cols: { readonly featuresCol: string; readonly labelCol?: string | null; readonly weightCol?: string | null }, owner: string): Promise<void> {
+  const schema = await df.schema();
+  await checkFeatures(df, cols.featuresCol, owner, schema);
+  if (cols.labelCol) await checkNumericColumn(df, cols.labelCol, "label", owner, schema);
+  if (cols.weightCol) await checkNumericColumn(df, cols.weightCol, "weight", owner, schema);
 }
 
 /** The vector length, checked to be the same on every row. */

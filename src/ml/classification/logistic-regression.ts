@@ -11,7 +11,7 @@ import { IllegalArgumentError } from "../../errors.js";
 import { Estimator, Model } from "../base/estimator.js";
 import { ge, gt, inRange, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
-import { checkFeatures, checkNumericColumn, linearPredictors, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkTrainingColumns, linearPredictors, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
 import { trainGlm, type Solver } from "../regression/glm.js";
 import { curvePoints, trapezoidArea, type ScoreCounts } from "../evaluation/binary-classification-evaluator.js";
 
@@ -77,9 +77,7 @@ export class LogisticRegression extends Estimator<LogisticRegressionModel> {
   async fit(df: DataFrame): Promise<LogisticRegressionModel> {
     this.params.validate();
     const p = this.getParams() as unknown as LogisticRegressionParams;
-    await checkFeatures(df, p.featuresCol, "LogisticRegression");
-    await checkNumericColumn(df, p.labelCol, "label", "LogisticRegression");
-    if (p.weightCol) await checkNumericColumn(df, p.weightCol, "weight", "LogisticRegression");
+    await checkTrainingColumns(df, p, "LogisticRegression");
     const { provider, d } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, "LogisticRegression", p.statsProvider);
     try {
       const summary = await provider.summary();

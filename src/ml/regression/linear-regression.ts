@@ -13,7 +13,7 @@ import { ge, gt, inRange, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
 import { invertSPD, solveSPD, zeros, type Matrix } from "../linalg/dense.js";
 import { tTestPValue } from "../linalg/special.js";
-import { checkFeatures, checkNumericColumn, linearPredictors, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkTrainingColumns, linearPredictors, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
 import { trainGlm, type Solver } from "./glm.js";
 import { regressionMetrics } from "./regression-metrics.js";
 
@@ -101,9 +101,7 @@ export class LinearRegression extends Estimator<LinearRegressionModel> {
     this.params.validate();
     const p = this.getParams() as unknown as LinearRegressionParams;
     const t0 = performance.now();
-    await checkFeatures(df, p.featuresCol, "LinearRegression");
-    await checkNumericColumn(df, p.labelCol, "label", "LinearRegression");
-    if (p.weightCol) await checkNumericColumn(df, p.weightCol, "weight", "LinearRegression");
+    await checkTrainingColumns(df, p, "LinearRegression");
     const { provider, d } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, "LinearRegression", p.statsProvider);
     try {
       const summary = await provider.summary({ labels: false });
