@@ -91,8 +91,8 @@ async function copyIntoPool(frame: DataFrame, pool: KernelPool, n: number, d: nu
           else if (j === d && labeled) nullLabels++;
         }
       }
+      if (j < d) accumulate(stats[j], dst.subarray(off, off + m));
     }
-    accumulateRows(stats, views.columns, off, off + m);
     off += m;
   }
   if (off !== n) throw new Error(`KernelStatsProvider: expected ${n} rows, the engine returned ${off}; is the training frame non-deterministic (e.g. sample without a seed)?`);
@@ -111,29 +111,6 @@ function accumulate(t: [number, number, number, number], col: Float64Array): voi
   let [s, q, lo, hi] = t;
   for (let r = 0; r < col.length; r++) { const v = col[r]; s += v; q += v * v; if (v < lo) lo = v; if (v > hi) hi = v; }
   t[0] = s; t[1] = q; t[2] = lo; t[3] = hi;
-}
-
-/**
- * `accumulate` for rows [from, to) of every column, two columns per loop: each column's sums
- * are still added in row order (the same bits), and the two columns' additions overlap, where
- * one column at a time waits for each addition to finish before the next.
- */
-function accumulateRows(stats: [number, number, number, number][], cols: readonly Float64Array[], from: number, to: number): void {
-  let j = 0;
-  for (; j + 1 < cols.length; j += 2) {
-    const t = stats[j], u = stats[j + 1], a = cols[j], b = cols[j + 1];
-    let s0 = t[0], q0 = t[1], l0 = t[2], h0 = t[3], s1 = u[0], q1 = u[1], l1 = u[2], h1 = u[3];
-    for (let r = from; r < to; r++) {
-      const v = a[r], w = b[r];
-      s0 += v; q0 += v * v; s1 += w; q1 += w * w;
-      if (v < l0) l0 = v;
-      if (v > h0) h0 = v;
-      if (w < l1) l1 = w;
-      if (w > h1) h1 = w;
-    }
-    t[0] = s0; t[1] = q0; t[2] = l0; t[3] = h0; u[0] = s1; u[1] = q1; u[2] = l1; u[3] = h1;
-  }
-  if (j < cols.length) accumulate(stats[j], cols[j].subarray(from, to));
 }
 
 /** Σx, Σx², min, max of a column (sums in row order). */
