@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { join, dirname } from "node:path";
 import { availableParallelism } from "node:os";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
-import { ASC_OPTIONS, coreModule, gmmUnrolledModule, specializedModule } from "./generate.mjs";
+import { ASC_OPTIONS, KMEANS_BLOCK_PAIRS, coreModule, gmmUnrolledModule, specializedModule } from "./generate.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const ASM_DIR = join(ROOT, "src", "ml", "kernels", "assembly");
@@ -85,7 +85,7 @@ async function main() {
   const list = jobs(args);
   const { version } = JSON.parse(readFileSync(join(ROOT, "node_modules", "assemblyscript", "package.json"), "utf8"));
   const hash = createHash("sha256");
-  hash.update(JSON.stringify({ version, ASC_OPTIONS, grid: args.grid, dummyStore: args.dummyStore, UNROLLED_MAX_D }));
+  hash.update(JSON.stringify({ version, ASC_OPTIONS, KMEANS_BLOCK_PAIRS, grid: args.grid, dummyStore: args.dummyStore, UNROLLED_MAX_D }));
   for (const v of Object.values(libs)) hash.update(v);
   for (const [f, s] of list) hash.update(f).update(s);
   const digest = hash.digest("hex");
@@ -133,6 +133,7 @@ async function main() {
     hash: digest,
     assemblyscript: version,
     unrolledMaxD: UNROLLED_MAX_D,
+    kmeansBlockPairs: KMEANS_BLOCK_PAIRS,
     core: "core.wasm",
     gmmUnrolled: "gmm-unrolled.wasm",
     specialized: Object.fromEntries(args.grid.d.map((d) => [String(d), { file: `gmm-d${d}.wasm`, ks: args.grid.k }])),

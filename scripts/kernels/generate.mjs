@@ -64,6 +64,19 @@ const LOAD_WEIGHTS = `    let wv = cst(C_ONE);
     if (w != 0) wv = v128.load(w + (<usize>i << 3));
     if (i + 1 >= end) wv = v128.and(wv, cst(C_LANE0));`;
 
+/**
+ * init + sum of a_t * b_t over `pairs` ([a, b] expressions) as multiply-adds in two
+ * interleaved chains, so the dependency chain is half as long; `init` may be null.
+ */
+function dotSum(pairs, init) {
+  const chain = (list, start) =>
+    list.reduce((acc, [a, b]) => (acc === null ? `vmul(${a}, ${b})` : `vadd(vmul(${a}, ${b}), ${acc})`), start);
+  if (pairs.length < 4) return chain(pairs, init) ?? init;
+  const even = chain(pairs.filter((_, t) => t % 2 === 0), init);
+  const odd = chain(pairs.filter((_, t) => t % 2 === 1), null);
+  return `vadd(${even}, ${odd})`;
+}
+
 /** Sums the terms pairwise, so long dot products keep short dependency chains. */
 function treeSum(terms) {
   if (terms.length === 1) return terms[0];
@@ -262,64 +275,237 @@ ${m.join("\n")}
 
 // ---------------------------------------------------------------------------------------------
 // k-means assignment: nearest centre by squared Euclidean distance (first one on ties).
-// Parameters: centres, k x d f64x2 values. Output per cluster: sum w, sum w x (d); then the
-// total cost sum_i w_i min_c ||x_i - c||^2.
+// Parameters: centres (k x d f64x2 values); per centre |c|^2 and -2 c (k x (d + 1)); then
+// 2 max_c |c|^2 and the rounding factor of the search (see kmeansBlockSearch). Output per
+// cluster: sum w, sum w x (d); then the total cost sum_i w_i min_c ||x_i - c||^2.
+//
+// The kernels work on blocks of KMEANS_BLOCK_PAIRS row pairs, in three steps:
+// 1. the block's rows (for the bounded kernel: those that cannot skip the search) are copied pair
+//    by pair into scratch (xblk, d f64x2 per pair), so later steps read them at constant offsets,
+//    and in single precision four rows to a vector (xq, d f32x4 per two pairs) for the search;
+// 2. the search, centre by centre over the block, in single precision (kmeansBlockSearch);
+// 3. per pair: the exact squared distance to the chosen centre (its cost; near-ties are settled
+//    on exact distances first), and its weight and coordinates added to the centre's sums.
+// Centre indices are kept as i64 lanes. The per-centre sums are f64x2 accumulators in scratch
+// (one lane per row of a pair), whose lanes are added into `out` at the end of the call.
 // ---------------------------------------------------------------------------------------------
 
+/** Row pairs per block of the k-means kernels. */
+export const KMEANS_BLOCK_PAIRS = 64;
+
+// Their scratch, in 128-bit values: per two pairs of a block 3 + d for the search (best, second,
+// index, the four rows in single precision), per pair 1 + d (cost, the pair's rows), the list of
+// pairs (an i32 each), then the per-centre sums (k (d + 1)); see kmeansScratch in
+// src/ml/kernels/index.ts.
+
+/** Reads the k-means parameters that follow the centres, and lays out the scratch. */
+function kmeansSetup(d) {
+  return `  const cs: usize = <usize>stride << 3;
+  const dots = params + <usize>k * ${d * 16};
+  const cmax2 = v128.load(dots + <usize>k * ${(d + 1) * 16});
+  const errc = v128.load(dots + <usize>k * ${(d + 1) * 16}, 16);
+  const lim = v128.load(dots + <usize>k * ${(d + 1) * 16}, 32);
+  const tail = dots + <usize>k * ${(d + 1) * 16} + 48;
+  const bestb = scratch;
+  const secb = bestb + ${KMEANS_BLOCK_PAIRS * 8};
+  const bib = secb + ${KMEANS_BLOCK_PAIRS * 8};
+  const xq = bib + ${KMEANS_BLOCK_PAIRS * 8};
+  const costb = xq + ${KMEANS_BLOCK_PAIRS * d * 8};
+  const xblk = costb + ${KMEANS_BLOCK_PAIRS * 16};
+  const list = xblk + ${KMEANS_BLOCK_PAIRS * d * 16};
+  const sums = list + ${KMEANS_BLOCK_PAIRS * 4};
+  memory.fill(sums, 0, <usize>k * ${(d + 1) * 16});
+${range(d).slice(1).map((j) => `  const c${j}: usize = <usize>${j} * cs;`).join("\n")}
+  let cost = f64x2(0.0, 0.0);`;
+}
+
+/** Loads x0..x{d-1} of the row pair at row i straight from the columns (c_j = j * cs). */
+function loadFromColumns(d, indent) {
+  return [`${indent}const px = data + (<usize>i << 3);`, ...range(d).map((j) => `${indent}const x${j} = v128.load(px${j ? ` + c${j}` : ""});`)].join("\n");
+}
+
 /**
- * The search over all k centres for a row pair: `best` (squared distance) and `bi` (index, the
- * first on ties), and with `second` the second smallest squared distance too. `best` (and
- * `second`) must be declared by the caller, initialised to +inf.
+ * Copies x0.. into slot `slot` of xblk, and in single precision into half `slot & 1` of the
+ * four-row vectors of xq (two pairs per d f32x4).
  */
-function nearestCentre(d, second) {
-  const dist = treeSum(range(d).map((j) => `sq(vsub(x${j}, v128.load(q, ${j * 16})))`));
-  return `    let bi = f64x2(0.0, 0.0);
+function toBlock(d, slot, indent) {
+  return [
+    `${indent}{ const xt = xblk + <usize>${slot} * ${d * 16};`,
+    `${indent}  const xs = xq + <usize>(${slot} >> 1) * ${d * 16} + (<usize>(${slot} & 1) << 3);`,
+    ...range(d).map((j) => `${indent}  v128.store(xt, x${j}, ${j * 16}); v128.store64_lane(xs, f32x4.demote_f64x2_zero(x${j}), 0, ${j * 16});`),
+    `${indent}}`,
+  ].join("\n");
+}
+
+/** The weights of the row pair at row i (0 past `end`), as `wv`. */
+const weightsAt = (indent) => `${indent}let wv = cst(C_ONE);
+${indent}if (w != 0) wv = v128.load(w + (<usize>i << 3));
+${indent}if (i + 1 >= end) wv = v128.and(wv, cst(C_LANE0));`;
+
+/**
+ * Declares `${p}${j} = x_j - c_j` for the centre rows at q0 (lane 0) and q1 (lane 1) and returns
+ * the expression of their squared norm.
+ */
+function exactDistance(d, p, lines, indent) {
+  for (const j of range(d)) lines.push(`${indent}const ${p}${j} = vsub(x${j}, v128.load64_lane(q1, v128.load(q0, ${j * 16}), 1, ${j * 16}));`);
+  return dotSum(range(d).map((j) => [`${p}${j}`, `${p}${j}`]), null);
+}
+
+/** The centre rows that lanes 0 and 1 of the i64x2 index vector `v` name, as q0 and q1 (and their indices a0, a1). */
+function centreRows(d, v, indent) {
+  return `${indent}const a0 = <usize>i64x2.extract_lane(${v}, 0);
+${indent}const a1 = <usize>i64x2.extract_lane(${v}, 1);
+${indent}const q0 = params + a0 * ${d * 16};
+${indent}const q1 = params + a1 * ${d * 16};`;
+}
+
+/**
+ * Step 2: the search over the k centres for the np pairs in xq, in single precision with four
+ * rows to a vector, and with the centre in the outer loop: its values stay in registers while
+ * each row's running minimum is read and written in scratch, so no row waits on its own previous
+ * compare (with the centres inner, that chain of compares and selects was the kernel's critical
+ * path). It runs on the dot form |c|^2 - 2 x.c (the squared distance less |x|^2): d multiplies
+ * and adds per centre. `secb` keeps the second smallest value, min(second, max(best, s)).
+ *
+ * The search's error, from rounding x, c and |c|^2 to single precision and from the arithmetic,
+ * is below E = (d + 5) 2^-24 (|x|^2 + 2 max |c|^2) plus at most 2^-143 from underflow, and
+ * `tol2` (kmeansResolve) is at least 2E. When the two smallest values are more than 2E apart on
+ * both lanes of a pair, the smallest one is the exact nearest centre (the first on ties);
+ * otherwise (near-ties, rare) the pair is searched again on exact distances, and so is a pair
+ * whose |x|^2 + 2 max |c|^2 reaches 2^126, where a product could overflow single precision.
+ */
+function kmeansBlockSearch(d) {
+  const hoist = [
+    `      const cn = f32x4.splat(<f32>f64x2.extract_lane(v128.load(q), 0));`,
+    ...range(d).map((j) => `      const m${j} = f32x4.splat(<f32>f64x2.extract_lane(v128.load(q, ${(j + 1) * 16}), 0));`),
+  ].join("\n");
+  const terms = range(d).map((j) => `f32x4.mul(m${j}, v128.load(xt, ${j * 16}))`);
+  const chain = (list, start) => list.reduce((acc, t) => (acc === null ? t : `f32x4.add(${t}, ${acc})`), start);
+  const sum =
+    d < 4
+      ? chain(terms, "cn")
+      : `f32x4.add(${chain(terms.filter((_, t) => t % 2 === 0), "cn")}, ${chain(terms.filter((_, t) => t % 2 === 1), null)})`;
+  return `    const nq = (np + 1) >> 1;
+    if (np & 1) {
+      // The unused half of the last four-row vectors: zeros, so every lane stays finite.
+      const xs = xq + <usize>(np >> 1) * ${d * 16} + 8;
+      for (let j = 0; j < ${d}; j++) store<u64>(xs + (<usize>j << 4), 0);
+    }
+    for (let o: usize = 0; o < (<usize>nq << 4); o += 16) {
+      v128.store(bestb + o, f32x4.splat(Infinity));
+      v128.store(secb + o, f32x4.splat(Infinity));
+      v128.store(bib + o, i32x4.splat(0));
+    }
     for (let c = 0; c < k; c++) {
-      const q = params + <usize>c * ${d * 16};
-      const dist = ${dist};
-      const lt = f64x2.lt(dist, best);${second ? "\n      second = v128.bitselect(best, f64x2.min(dist, second), lt);" : ""}
-      best = v128.bitselect(dist, best, lt);
-      bi = v128.bitselect(splat(<f64>c), bi, lt);
+      const q = dots + <usize>c * ${(d + 1) * 16};
+      const cf = i32x4.splat(c);
+${hoist}
+      let xt = xq;
+      for (let o: usize = 0; o < (<usize>nq << 4); o += 16) {
+        const s = ${sum};
+        xt += ${d * 16};
+        const b = v128.load(bestb + o);
+        v128.store(secb + o, f32x4.pmin(v128.load(secb + o), f32x4.pmax(b, s)));
+        v128.store(bestb + o, f32x4.pmin(b, s));
+        v128.store(bib + o, v128.bitselect(cf, v128.load(bib + o), f32x4.lt(s, b)));
+      }
     }`;
 }
 
-/** Adds (sign +) or subtracts (sign -) lane `ln` of the row pair (weight wv, x0..) to the sums of centre `centre`. */
-function addToCentre(d, ln, centre, sign) {
-  const lines = [
-    `      { const o = out + <usize>${centre} * ${(d + 1) * 8}; const wl = f64x2.extract_lane(wv, ${ln});`,
-    `        store<f64>(o, load<f64>(o) ${sign} wl);`,
-  ];
-  for (const j of range(d)) {
-    lines.push(`        store<f64>(o, load<f64>(o, ${(j + 1) * 8}) ${sign} wl * f64x2.extract_lane(x${j}, ${ln}), ${(j + 1) * 8});`);
-  }
-  lines.push("      }");
-  return lines.join("\n");
+/**
+ * Step 3's first half for block slot t (x0.. loaded from xblk): sets `bi` (the nearest centre),
+ * `best` (the exact squared distance to it), `lowerSq` (a lower bound on the squared distance to
+ * every other centre), q0/q1 and a0/a1 (the chosen centres' rows and indices per lane).
+ */
+function kmeansResolve(d) {
+  const inner = [];
+  const dist = exactDistance(d, "e", inner, "      ");
+  return `      const h = (<usize>t << 3);
+      let best = f64x2.promote_low_f32x4(v128.load64_zero(bestb + h));
+      let second = f64x2.promote_low_f32x4(v128.load64_zero(secb + h));
+      let bi = i64x2.extend_low_i32x4_s(v128.load64_zero(bib + h));
+      const xn = ${dotSum(range(d).map((j) => [`x${j}`, `x${j}`]), null)};
+      const scale = vadd(xn, cmax2);
+      const tol2 = vmul(errc, scale);
+      let lowerSq = vsub(vadd(xn, second), tol2);
+      // Settled when the gap is above tol2 on both lanes, and nothing can have overflowed.
+      if (!i64x2.all_true(v128.and(f64x2.gt(vsub(second, best), tol2), f64x2.lt(scale, lim)))) {
+        best = cst(C_INF);
+        second = cst(C_INF);
+        for (let c = 0; c < k; c++) {
+          const q = params + <usize>c * ${d * 16};
+          const dist = ${treeSum(range(d).map((j) => `sq(vsub(x${j}, v128.load(q, ${j * 16})))`))};
+          const lt = f64x2.lt(dist, best);
+          second = v128.bitselect(best, f64x2.min(dist, second), lt);
+          best = v128.bitselect(dist, best, lt);
+          bi = v128.bitselect(i64x2.splat(<i64>c), bi, lt);
+        }
+        lowerSq = second;
+      }
+${centreRows(d, "bi", "      ")}
+${inner.join("\n")}
+      best = ${dist};`;
 }
 
-/** Adds both lanes of the k-means cost accumulator to its output slot, after the k centres' sums. */
-function addCost(d) {
-  return `  const o = out + <usize>k * ${(d + 1) * 8};
-  store<f64>(o, load<f64>(o) + (f64x2.extract_lane(cost, 0) + f64x2.extract_lane(cost, 1)));`;
+/** Loads x0.. of block slot t from xblk. */
+function fromBlock(d) {
+  return [`      const xt = xblk + <usize>t * ${d * 16};`, ...range(d).map((j) => `      const x${j} = v128.load(xt, ${j * 16});`)].join("\n");
+}
+
+/** sums[centre] += sign * (weights, weights * x) for the f64x2 weight vector `wt` (one lane per row). */
+function addToSums(d, centre, wt, sign, indent) {
+  const op = sign === "+" ? "vadd" : "vsub";
+  return [
+    `${indent}{ const a = sums + ${centre} * ${(d + 1) * 16};`,
+    `${indent}  v128.store(a, ${op}(v128.load(a), ${wt}));`,
+    ...range(d).map((j) => `${indent}  v128.store(a, ${op}(v128.load(a, ${(j + 1) * 16}), vmul(${wt}, x${j})), ${(j + 1) * 16});`),
+    `${indent}}`,
+  ].join("\n");
+}
+
+/** Adds the pair to the sums of its centres a0 (lane 0) and a1 (lane 1): once when they agree, else each with its lane's weight. */
+function addPair(d, c0, c1, sign, indent) {
+  return `${indent}if (${c0} == ${c1}) {
+${addToSums(d, c0, "wv", sign, indent + "  ")}
+${indent}} else {
+${indent}  const w0 = v128.and(wv, cst(C_LANE0));
+${indent}  const w1 = vsub(wv, w0);
+${addToSums(d, c0, "w0", sign, indent + "  ")}
+${addToSums(d, c1, "w1", sign, indent + "  ")}
+${indent}}`;
+}
+
+/** The end of a k-means kernel: the sums' lanes into out, then the cost after them (and with `skips`, the count of skipping pairs after that). */
+function kmeansFinish(d, skips = false) {
+  return `  flush(sums, out, k * ${d + 1});
+  const oc = out + <usize>k * ${(d + 1) * 8};
+  store<f64>(oc, load<f64>(oc) + (f64x2.extract_lane(cost, 0) + f64x2.extract_lane(cost, 1)));${
+    skips ? "\n  store<f64>(oc, load<f64>(oc, 8) + <f64>skipped, 8);" : ""
+  }`;
 }
 
 export function kmeansUnrolled(d) {
-  const lane = (ln) => `    { const c = <i32>f64x2.extract_lane(bi, ${ln});
-${addToCentre(d, ln, "c", "+")}
-    }`;
   return `
 export function kmeans_u${d}(${SIG}): void {
-  const cs: usize = <usize>stride << 3;
-  let cost = f64x2(0.0, 0.0);
-  for (let i = start; i < end; i += 2) {
-${loadRowPair(d)}
-${LOAD_WEIGHTS}
-    let best = cst(C_INF);
-${nearestCentre(d, false)}
-    cost = vadd(cost, vmul(wv, best));
-${lane(0)}
-${lane(1)}
+${kmeansSetup(d)}
+  for (let i0 = start; i0 < end; i0 += ${2 * KMEANS_BLOCK_PAIRS}) {
+    const np = (min(end - i0, ${2 * KMEANS_BLOCK_PAIRS}) + 1) >> 1;
+    for (let t = 0; t < np; t++) {
+      const i = i0 + (t << 1);
+${loadFromColumns(d, "      ")}
+${toBlock(d, "t", "      ")}
+    }
+${kmeansBlockSearch(d)}
+    for (let t = 0; t < np; t++) {
+      const i = i0 + (t << 1);
+${fromBlock(d)}
+${weightsAt("      ")}
+${kmeansResolve(d)}
+      cost = vadd(cost, vmul(wv, best));
+${addPair(d, "a0", "a1", "+", "      ")}
+    }
   }
-${addCost(d)}
+${kmeansFinish(d)}
 }
 `;
 }
@@ -329,64 +515,97 @@ ${addCost(d)}
 // changed touch the sums: the kernel outputs per-cluster CHANGES (sum w, sum w x), which the
 // caller adds to the sums of the previous pass; a full pass (flag set) outputs the sums themselves.
 // State per row (y = its address; two columns of `stride` f64): a lower bound on the distance to
-// every centre but the assigned one, then the assigned centre's index. Parameters: centres
-// (k x d), then per centre half the distance to its nearest other centre (k), the largest
-// distance any centre moved since the state was written, the bounds' safety factor (just below
-// 1), and the full-pass flag (1 = search every row, ignore the stored centre).
+// every centre but the assigned one, then the assigned centre's index (an i64). Parameters: those
+// of the plain kernel, then per centre half the distance to its nearest other centre (k), the
+// largest distance any centre moved since the state was written, the bounds' safety factor (just
+// below 1), and the full-pass flag (1 = search every row, ignore the stored centre).
 // Each row's distance to its assigned centre is computed exactly (it is the row's cost), so only
 // the lower bound is carried. A row pair skips the search when, on both lanes, that distance is
 // strictly below max(lower bound, half-separation): then no other centre is as near (triangle
-// inequality), so the nearest centre, first on ties, is unchanged.
+// inequality), so the nearest centre, first on ties, is unchanged. The pairs of a block that
+// cannot skip are listed and copied to xblk, and only they go through the search. Costs are
+// added in row order, as the plain kernel adds them, so the total is bit for bit the same.
+// After the cost, `out` gets the number of pairs that skipped; on a full pass, the number that
+// would have skipped with the stored bounds (the caller runs full passes while skips are rare).
 // ---------------------------------------------------------------------------------------------
 
 export function kmeansBoundedUnrolled(d) {
-  const own = treeSum(range(d).map((j) => `sq(vsub(x${j}, v128.bitselect(v128.load(q0, ${j * 16}), v128.load(q1, ${j * 16}), lane0)))`));
-  const lane = (ln) => `    { const c = <i32>f64x2.extract_lane(bi, ${ln}); const was = <i32>f64x2.extract_lane(old, ${ln});
-      if (full || c != was) {
-${addToCentre(d, ln, "c", "+")}
-        if (!full) {
-${addToCentre(d, ln, "was", "-")}
-        }
-      }
-    }`;
+  const ownLines = [];
+  const own = exactDistance(d, "o", ownLines, "        ");
   return `
 export function kmeansb_u${d}(${SIG}): void {
-  const cs: usize = <usize>stride << 3;
-  const lane0 = cst(C_LANE0);
-  const half = params + <usize>k * ${d * 16};
+${kmeansSetup(d)}
+  const half = tail;
   const moved = v128.load(half + (<usize>k << 4));
   const safety = v128.load(half + (<usize>k << 4), 16);
   const full = f64x2.extract_lane(v128.load(half + (<usize>k << 4), 32), 0) != 0.0;
   const lowers = y;
   const owners = y + cs;
-  let cost = f64x2(0.0, 0.0);
-  for (let i = start; i < end; i += 2) {
-${loadRowPair(d)}
-${LOAD_WEIGHTS}
-    const at = <usize>i << 3;
-    const old = v128.load(owners + at);
-    const a0 = <usize>(<i32>f64x2.extract_lane(old, 0));
-    const a1 = <usize>(<i32>f64x2.extract_lane(old, 1));
-    const q0 = params + a0 * ${d * 16};
-    const q1 = params + a1 * ${d * 16};
-    let best = ${own};
-    let lower = vsub(v128.load(lowers + at), moved);
-    const h = v128.bitselect(v128.load(half + (a0 << 4)), v128.load(half + (a1 << 4)), lane0);
-    if (!full && i64x2.all_true(f64x2.lt(f64x2.sqrt(best), f64x2.max(lower, h)))) {
-      v128.store(lowers + at, lower);
-      cost = vadd(cost, vmul(wv, best));
-      continue;
+  let skipped = 0;
+  for (let i0 = start; i0 < end; i0 += ${2 * KMEANS_BLOCK_PAIRS}) {
+    const pairs = (min(end - i0, ${2 * KMEANS_BLOCK_PAIRS}) + 1) >> 1;
+    let np = 0;
+    for (let t = 0; t < pairs; t++) {
+      const i = i0 + (t << 1);
+${loadFromColumns(d, "      ")}
+      if (!full) {
+        const at = <usize>i << 3;
+        const old = v128.load(owners + at);
+${centreRows(d, "old", "        ")}
+${ownLines.join("\n")}
+        const ownSq = ${own};
+        const lower = vsub(v128.load(lowers + at), moved);
+        const h = v128.load64_lane(half + (a1 << 4), v128.load(half + (a0 << 4)), 1);
+        if (i64x2.all_true(f64x2.lt(f64x2.sqrt(ownSq), f64x2.max(lower, h)))) {
+          v128.store(lowers + at, lower);
+${weightsAt("          ")}
+          v128.store(costb + (<usize>t << 4), vmul(wv, ownSq));
+          skipped++;
+          continue;
+        }
+      }
+      store<i32>(list + (<usize>np << 2), t);
+${toBlock(d, "np", "      ")}
+      np++;
     }
-    best = cst(C_INF);
-    let second = cst(C_INF);
-${nearestCentre(d, true)}
-    v128.store(lowers + at, vmul(f64x2.sqrt(second), safety));
-    v128.store(owners + at, bi);
-    cost = vadd(cost, vmul(wv, best));
-${lane(0)}
-${lane(1)}
+${kmeansBlockSearch(d)}
+    for (let t = 0; t < np; t++) {
+      const slot = load<i32>(list + (<usize>t << 2));
+      const i = i0 + (slot << 1);
+      const at = <usize>i << 3;
+${fromBlock(d)}
+${weightsAt("      ")}
+${kmeansResolve(d)}
+      const old = v128.load(owners + at);
+      if (full) {
+        // Would the stored bounds have let this pair skip? (Its centre is unchanged and provably so.)
+        const lower = vsub(v128.load(lowers + at), moved);
+        const hh = v128.load64_lane(half + (a1 << 4), v128.load(half + (a0 << 4)), 1);
+        if (i64x2.all_true(v128.and(i64x2.eq(old, bi), f64x2.lt(f64x2.sqrt(best), f64x2.max(lower, hh))))) skipped++;
+      }
+      v128.store(lowers + at, vmul(f64x2.sqrt(f64x2.max(lowerSq, f64x2(0.0, 0.0))), safety));
+      v128.store(costb + (<usize>slot << 4), vmul(wv, best));
+      if (full) {
+${addPair(d, "a0", "a1", "+", "        ")}
+      } else {
+        if (!i64x2.all_true(i64x2.eq(old, bi))) {
+          // Rows that changed centre move from the old centre's sums to the new one's; a row that
+          // stayed (the other lane) gets weight 0 in both.
+          const b0 = <usize>i64x2.extract_lane(old, 0);
+          const b1 = <usize>i64x2.extract_lane(old, 1);
+          const wm = v128.and(wv, v128.not(i64x2.eq(old, bi)));
+          {
+            const wv = wm;
+${addPair(d, "a0", "a1", "+", "            ")}
+${addPair(d, "b0", "b1", "-", "            ")}
+          }
+        }
+      }
+      v128.store(owners + at, bi);
+    }
+    for (let t = 0; t < pairs; t++) cost = vadd(cost, v128.load(costb + (<usize>t << 4)));
   }
-${addCost(d)}
+${kmeansFinish(d, true)}
 }
 `;
 }

@@ -6,8 +6,9 @@
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { Session, F, type DataFrame } from "quarry";
-import { VectorAssembler, KernelStatsProvider, LogisticRegression, GaussianMixture, KMeans, LinearRegression, gmmPrecompute } from "quarry/ml";
+import { Session, F, Column, type DataFrame } from "quarry";
+import { VectorAssembler, KernelStatsProvider, LogisticRegression, GaussianMixture, KMeans, LinearRegression, gmmPrecompute, StringIndexer, OneHotEncoder, StandardScaler, StandardScalerModel } from "quarry/ml";
+import { inlineVectors } from "#ml-inline-vectors";
 import { KernelPool } from "#ml-kernels";
 
 const same = (a: ArrayLike<number>, b: ArrayLike<number>, what: string): void => {
@@ -116,6 +117,72 @@ describe("kernel provider: columns from the engine", () => {
     const skipped = await new LogisticRegression({ weightCol: "w" }).fit(assembler.copy({ handleInvalid: "skip" }).transform(withBad));
     const clean = await new LogisticRegression({ weightCol: "w" }).fit(assembler.transform(withBad.na.drop()));
     same(skipped.coefficients, clean.coefficients, "coefficients");
+  });
+
+  it("reads through a whole feature pipeline (StringIndexer, OneHotEncoder, VectorAssembler, StandardScaler) with the same statistics and models", async () => {
+    const cat = raw.withColumn("cat", F.when(F.col("i").lt(3), "low").when(F.col("i").lt(5), "mid").otherwise("high"));
+    const si = await new StringIndexer({ inputCol: "cat", outputCol: "cat_index" }).fit(cat);
+    const ohe = await new OneHotEncoder({ inputCols: ["cat_index"], outputCols: ["cat_vec"] }).fit(si.transform(cat));
+    const va = new VectorAssembler({ inputCols: ["a", "b", "c", "cat_vec"], outputCol: "raw", inputSizes: { cat_vec: 2 } });
+    const assembled = va.transform(ohe.transform(si.transform(cat)));
+    const scaler = await new StandardScaler({ inputCol: "raw", outputCol: "features", withMean: true }).fit(assembled);
+    const piped = scaler.transform(assembled);
+    // The same frame materialized: the provider must read the vector column there.
+    const materialized = piped.select("features", "label", "w").cache();
+    const a = await KernelStatsProvider.create(piped, cols, { center: false, normalize: false });
+    const b = await KernelStatsProvider.create(materialized, cols, { center: false, normalize: false });
+    try {
+      assert.equal(a.provider.direct, true);
+      assert.equal(b.provider.direct, false);
+      assert.equal(a.d, 5);
+      const [sa, sb] = [await a.provider.summary(), await b.provider.summary()];
+      same(sa.mean, sb.mean, "mean"); same(sa.variance, sb.variance, "variance");
+      const beta = Float64Array.from([0.3, -0.2, 0.1, 0.5, -0.4]);
+      const [ga, gb] = [await a.provider.binomial(beta, 0.2, null), await b.provider.binomial(beta, 0.2, null)];
+      same(ga.grad, gb.grad, "logistic gradient"); same([ga.loss], [gb.loss], "logistic loss");
+    } finally {
+      await a.provider.close(); await b.provider.close();
+    }
+    // The scaler's own statistics read through the assembler and the encoder too.
+    const viaCopy = await new StandardScaler({ inputCol: "raw", outputCol: "features", withMean: true }).fit(assembled.select("raw").cache());
+    same(scaler.mean, viaCopy.mean, "scaler mean"); same(scaler.std, viaCopy.std, "scaler std");
+    const m1 = await new LogisticRegression({ maxIter: 30 }).fit(piped);
+    const m2 = await new LogisticRegression({ maxIter: 30 }).fit(materialized);
+    same(m1.coefficients, m2.coefficients, "coefficients"); same([m1.intercept], [m2.intercept], "intercept");
+    await materialized.unpersist();
+  });
+
+  it("a pipeline read through still raises the stages' errors for invalid rows", async () => {
+    // The encoder learns 3 categories; a row with index 5 meets handleInvalid "error" in the fit.
+    const idx = raw.withColumn("k", F.col("i").mod(3).cast("double"));
+    const ohe = await new OneHotEncoder({ inputCols: ["k"], outputCols: ["k_vec"] }).fit(idx);
+    const bad = raw.withColumn("k", F.when(F.col("i").eq(6), 5).otherwise(F.col("i").mod(3)).cast("double"));
+    const df = new VectorAssembler({ inputCols: ["a", "k_vec"], outputCol: "features", inputSizes: { k_vec: 2 } }).transform(ohe.transform(bad));
+    await assert.rejects(() => new LogisticRegression({ maxIter: 5 }).fit(df), /OneHotEncoderModel: the input column `k` has a value that is not a category index/);
+    await assert.rejects(() => new StandardScaler({ inputCol: "features", outputCol: "s" }).fit(df), /OneHotEncoderModel: the input column `k` has a value that is not a category index/);
+    // The assembler's null check, two steps below the scaler.
+    const nulls = raw.withColumn("a", F.when(F.col("i").eq(2), F.lit(null)).otherwise(F.col("a")));
+    const assembled = new VectorAssembler({ inputCols: ["a", "b"], outputCol: "raw" }).transform(nulls);
+    const scaled = new StandardScalerModel({ inputCol: "raw", outputCol: "features" }, [0, 0], [1, 1]).transform(assembled);
+    await assert.rejects(() => new LogisticRegression({ maxIter: 5 }).fit(scaled), /VectorAssembler: the input column `a` is null/);
+  });
+
+  it("a vector used whole, or a name redefined above the step that reads it, is not read through", async () => {
+    const df = assembler.transform(raw);
+    assert.equal(inlineVectors(df, [F.col("features").expr]), null);
+    assert.equal(inlineVectors(df, [F.size("features").expr, F.col("features").expr]), null);
+    assert.notEqual(inlineVectors(df, [F.col("features").getItem(1).expr]), null);
+    // `a` redefined above the assembler: the element must still mean the old `a`.
+    const shadowed = df.withColumn("a", F.col("a").multiply(100));
+    assert.equal(inlineVectors(shadowed, [F.col("features").getItem(0).expr]), null);
+    const direct = await shadowed.select(F.col("features").getItem(0).alias("f0")).collect();
+    const viaA = await raw.select(F.col("a").cast("double").alias("f0")).collect();
+    assert.deepEqual(direct.map((r) => r["f0"]).sort(), viaA.map((r) => r["f0"]).sort());
+    // Out-of-range elements are NULL, as on the list.
+    const r = inlineVectors(df, [F.col("features").getItem(9).expr, F.size("features").expr])!;
+    const row = (await r.frame.select(new Column(r.exprs[0]).alias("x"), new Column(r.exprs[1]).alias("n")).limit(1).collect())[0];
+    assert.equal(row["x"], null);
+    assert.equal(Number(row["n"]), 4);
   });
 
   it("fits reuse the session's kernel pool, and concurrent fits get their own, with the same models", async () => {

@@ -417,6 +417,41 @@ describe("ML kernels", () => {
     });
   }
 
+  it("k-means assigns exactly where the single-precision search cannot tell centres apart: far from the origin, tiny, huge, exact ties", async () => {
+    // The search runs in single precision and hands near-ties to an exact search (see
+    // kmeansBlockSearch in scripts/kernels/generate.mjs). These data sets defeat single precision
+    // in different ways; the assignment must still be the exact one (first centre on ties), as
+    // the double-precision reference computes it.
+    const d = 8, k = 4, n = 1001;
+    const r = rng(4242);
+    const blobs = (scale: number, offset: number) => {
+      const cols = Array.from({ length: d }, () => new Float64Array(n));
+      for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) cols[j][i] = offset + scale * (3 * (i % k) + gauss(r));
+      return cols;
+    };
+    const ties = Array.from({ length: d }, (_, j) => Float64Array.from({ length: n }, (_, i) => (j === 0 ? i % 5 : (i * j) % 3)));
+    const cases: [string, Float64Array[], number[][]][] = [];
+    for (const [name, scale, offset] of [["offset 1e7", 1, 1e7], ["scale 1e-30", 1e-30, 0], ["scale 1e25", 1e25, 0]] as const) {
+      const cols = blobs(scale, offset);
+      cases.push([name, cols, Array.from({ length: k }, (_, m) => row(cols, m * 13 + 1).map((v) => v + scale * 0.5 * gauss(r)))]);
+    }
+    // Integer rows and centres two apart along the first axis: every row with an odd first
+    // coordinate is exactly as far from two centres.
+    cases.push(["exact ties", ties, [0, 2, 4, 6].map((c) => [c, ...new Array(d - 1).fill(1)])]);
+    for (const [name, cols, centers] of cases) {
+      await pool.loadColumns(cols);
+      const ref = kmeansReference(cols, null, centers);
+      for (let pass = 0; pass < 3; pass++) {
+        for (const bounds of [true, false]) {
+          const s = await pool.kmeansStats(centers, { bounds });
+          assert.deepEqual([...s.counts], ref.counts, `${name}, pass ${pass}, bounds ${bounds}: counts`);
+          s.sums.forEach((v, m) => close(v, ref.sums[m], `${name} sums[${m}]`));
+          close([s.cost], [ref.cost], `${name} cost`);
+        }
+      }
+    }
+  });
+
   it("k-means with per-row bounds (Hamerly) gives the plain assignment's statistics along whole Lloyd runs (40 passes: past a refresh of the running sums)", async () => {
     // Three well separated blobs plus uniform noise, 8 centres: after the first passes most rows
     // keep their centre (the bounds skip them); rows between the split blobs move. Every pass is

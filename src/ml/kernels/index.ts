@@ -98,6 +98,8 @@ export interface LoadedData {
 
 interface Manifest {
   readonly unrolledMaxD: number;
+  /** Row pairs per block of the k-means kernels (see kmeansScratch). */
+  readonly kmeansBlockPairs: number;
   readonly core: string;
   readonly gmmUnrolled: string;
   readonly specialized: Record<string, { readonly file: string; readonly ks: readonly number[] }>;
@@ -129,12 +131,22 @@ interface KMeansBounds {
   centres: Float64Array | null;
   /** Per centre: sum w, then sum w x (d), for the assignment the state holds. */
   sums: Float64Array | null;
-  /** Passes run with these bounds. */
-  passes: number;
+  /** Passes since the last full one. */
+  sinceFull: number;
+  /** Share of the row pairs that skipped the search in the last pass (or would have, in a full one). */
+  skipRate: number;
 }
 
-/** A bounded k-means pass recomputes the sums from scratch every this many passes. */
+/** A bounded k-means pass recomputes the sums from scratch at least every this many passes. */
 const KMEANS_REFRESH = 32;
+
+/**
+ * Below this share of skipping row pairs, the next pass is a full one: it searches every pair
+ * without testing the bounds first, and replaces the sums instead of updating them for the rows
+ * that moved, which costs less than skipping so few (measured on 1M x 8, k = 8: a bounded pass
+ * costs about as much as a full one at a third of the pairs skipping).
+ */
+const KMEANS_MIN_SKIP = 0.35;
 
 /** Shrinks lower bounds and half-separations by this factor: rounding can never make a skip wrong. */
 const BOUND_SAFETY = 1 - 1e-10;
@@ -491,15 +503,17 @@ export class KernelPool {
     const k = centers.length;
     if (k < 1) throw new RangeError("kmeansStats needs at least one centre");
     const { out, d } = await this.pass(options, (s) => {
-      const base = { k, outLen: k * (s.d + 1) + 1, scratchValues: s.d + 8 };
-      const params = packRows(centers, s.d, "centre");
+      const base = { k, outLen: k * (s.d + 1) + 2, scratchValues: kmeansScratch(k, s.d) };
+      const centres = packRows(centers, s.d, "centre");
+      const params = kmeansParams(centres, k, s.d);
       const bounded = this.kmeansBounds(s, k, options);
       if (!bounded) return { ...this.pick("kmeans", k, s.d, options.variant), ...base, params };
       const b = bounded;
-      const { half, moved } = kmeansGeometry(params, b.centres, k, s.d);
-      // Every REFRESH-th pass recomputes the sums, so rounding in the running sums cannot build up.
-      const full = b.centres === null || b.sums === null || b.passes % KMEANS_REFRESH === 0;
-      b.passes++;
+      const { half, moved } = kmeansGeometry(centres, b.centres, k, s.d);
+      // A full pass recomputes the sums at least every REFRESH passes, so rounding in the running
+      // sums cannot build up, and whenever too few pairs skip.
+      const full = b.centres === null || b.sums === null || b.sinceFull >= KMEANS_REFRESH || b.skipRate < KMEANS_MIN_SKIP;
+      b.sinceFull = full ? 1 : b.sinceFull + 1;
       const all = new Float64Array(params.length + k + 3);
       all.set(params);
       all.set(half, params.length);
@@ -518,7 +532,8 @@ export class KernelPool {
           if (full || !b.sums) b.sums = total.slice(0, n);
           else for (let i = 0; i < n; i++) b.sums[i] += total[i];
           total.set(b.sums);
-          b.centres = params;
+          b.centres = centres;
+          b.skipRate = total[n + 1] / Math.max(1, Math.ceil(s.rows / 2));
         },
       };
     });
@@ -544,7 +559,7 @@ export class KernelPool {
     // Lower bound -inf and centre 0 for every row (padding included): valid for any centres.
     new Float64Array(this.memory.buffer, at, s.stride).fill(-Infinity);
     new Float64Array(this.memory.buffer, at + s.stride * 8, s.stride).fill(0);
-    this.kmBounds = { store: s, at, end, k, centres: null, sums: null, passes: 0 };
+    this.kmBounds = { store: s, at, end, k, centres: null, sums: null, sinceFull: 0, skipRate: 0 };
     return this.kmBounds;
   }
 
@@ -843,6 +858,43 @@ class ChunkReader {
     }
     return rows;
   }
+}
+
+/**
+ * Scratch of the unrolled k-means kernels in 128-bit values (scripts/kernels/generate.mjs): per
+ * two row pairs of a block 3 + d (the search's running minimum, second minimum and index, and the
+ * four rows in single precision), per pair 1 + d (cost, the pair's rows) and an i32 (the list of
+ * pairs searched), then the per-centre sums, k (d + 1).
+ */
+function kmeansScratch(k: number, d: number): number {
+  const pairs = manifest().kmeansBlockPairs;
+  return Math.ceil((pairs * (3 + d)) / 2) + pairs * (1 + d) + Math.ceil(pairs / 4) + k * (d + 1);
+}
+
+/**
+ * Parameters of the unrolled k-means kernels (scripts/kernels/generate.mjs): the centres; per
+ * centre |c|^2 and -2 c, for the search on the dot form |c|^2 - 2 x.c in single precision; then
+ * 2 max |c|^2 + 2^-78 and (d + 6) 2^-23, whose product with |x|^2 + 2 max |c|^2 + 2^-78 bounds
+ * twice the search's error (kmeansBlockSearch there says how it is used; 2^-78 (d + 6) 2^-23
+ * covers underflow), and 2^126, the scale from which the search's values could overflow. The
+ * generic kernel reads the centres only.
+ */
+function kmeansParams(centres: Float64Array, k: number, d: number): Float64Array {
+  const p = new Float64Array(k * d + k * (d + 1) + 3);
+  p.set(centres);
+  let cmax = 0;
+  for (let c = 0; c < k; c++) {
+    let n = 0;
+    for (let j = 0; j < d; j++) n += centres[c * d + j] * centres[c * d + j];
+    const o = k * d + c * (d + 1);
+    p[o] = n;
+    for (let j = 0; j < d; j++) p[o + 1 + j] = -2 * centres[c * d + j];
+    cmax = Math.max(cmax, n);
+  }
+  p[k * d + k * (d + 1)] = 2 * cmax + 2 ** -78;
+  p[k * d + k * (d + 1) + 1] = (d + 6) * 2 ** -23;
+  p[k * d + k * (d + 1) + 2] = 2 ** 126;
+  return p;
 }
 
 /**

@@ -189,7 +189,7 @@ export class KernelStatsProvider implements StatsProvider {
       let key: CopyKey | null = null;
       if (copies) {
         await df.session.beforeAction(); // materializes frames marked for caching
-        key = src ? copyKey(src.frame, src.features, cols, opts) : copyKey(df, cols.featuresCol, cols, opts);
+        key = src ? copyKey(src.frame, src, opts) : copyKey(df, cols, opts);
         const kept = key && copies.get(key);
         if (kept) {
           const provider = await KernelStatsProvider.fromCopy(kept, await pool.activate(kept.handle), pool, release, makeSql(kept.d));
@@ -216,7 +216,7 @@ export class KernelStatsProvider implements StatsProvider {
         // applies exactly as it would without this shortcut (its error, or its NaN).
         ({ d, n } = await dimension());
         src = vectorColumns(df, cols, d);
-        key = key && copyKey(df, cols.featuresCol, cols, opts);
+        key = key && copyKey(df, cols, opts);
         loaded = await copyIntoPool(exportFrame(src, opts.normalize), pool, n, d, !!cols.labelCol, !!cols.weightCol);
       }
       const { views, invalid, nullLabels, stats } = loaded;

@@ -56,17 +56,23 @@ export interface CopyKey {
 }
 
 /**
- * The key of the copy of `features` (the assembler's element expressions, or the name of a
- * vector column), label and weight read from `frame`, or null when `frame` is not cached in the
- * engine or an expression is not deterministic.
+ * The key of the copy read from `frame`: the expressions of the features, label and weight
+ * (read through the feature stages), or the training column names when they are read from
+ * `frame` itself; null when `frame` is not cached in the engine or an expression is not
+ * deterministic.
  */
-export function copyKey(frame: DataFrame, features: readonly Column[] | string, cols: TrainingColumns, opts: { center: boolean; normalize: boolean }): CopyKey | null {
+export function copyKey(frame: DataFrame, read: { readonly features: readonly Column[]; readonly label: Column | null; readonly weight: Column | null } | TrainingColumns, opts: { center: boolean; normalize: boolean }): CopyKey | null {
   const table = (frame.session.backend as DuckDBBackend).cachedTable(frame.plan);
   if (table === undefined) return null;
-  if (typeof features !== "string" && !features.every((c) => deterministic(c.expr))) return null;
-  const spec = typeof features === "string" ? { vector: features } : { elements: features.map((c) => c.expr) };
-  const key = JSON.stringify({ table, ...spec, label: cols.labelCol, weight: cols.weightCol, center: opts.center, normalize: opts.normalize },
-    (_, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
+  let spec: object;
+  if ("features" in read) {
+    const exprs = [...read.features, ...(read.label ? [read.label] : []), ...(read.weight ? [read.weight] : [])].map((c) => c.expr);
+    if (!exprs.every(deterministic)) return null;
+    spec = { features: read.features.map((c) => c.expr), label: read.label?.expr ?? null, weight: read.weight?.expr ?? null };
+  } else {
+    spec = { vector: read.featuresCol, label: read.labelCol, weight: read.weightCol };
+  }
+  const key = JSON.stringify({ table, ...spec, center: opts.center, normalize: opts.normalize }, (_, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
   return { key, plan: frame.plan };
 }
 
