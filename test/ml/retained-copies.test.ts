@@ -172,6 +172,11 @@ describe("kernel provider: copies of cached frames kept between fits", () => {
     await load(1, bytes); // room for one: only frame 1's new copy stays
     assert.equal(tables().length, 1);
     assert.equal(retainedCopies(spark)[0].bytes, bytes);
+    // Data beyond the budget streams through the pool's memory: the kept copies make way.
+    const streamed = (await KernelStatsProvider.create(assembler.transform(frames[2]), cols, { center: false, normalize: false, budgetBytes: 1024, streamRows: 500 })).provider;
+    assert.equal(streamed.mode, "stream");
+    await streamed.close();
+    assert.deepEqual(retainedCopies(spark), []);
     // Frame 0 was evicted: its next fit reads the rows again, with the same model.
     const m1 = await lr.fit(assembler.transform(frames[0]));
     const m2 = await lr.fit(assembler.transform(frames[0]));

@@ -206,11 +206,22 @@ export class KernelStatsProvider implements StatsProvider {
         src = vectorColumns(df, cols, d);
       }
       if (n * perRow(d) > budget) {
+        // Data this large takes the pool's memory for its buffers: kept copies make way.
+        copies?.clear();
         const provider = await KernelStatsProvider.streamed(df, cols, src, d, n, pool, release, opts);
         return { provider, d, n };
       }
       copies?.makeRoom(n * perRow(d), budget);
-      let loaded = await copyIntoPool(exportFrame(src, opts.normalize), pool, n, d, !!cols.labelCol, !!cols.weightCol);
+      let loaded: Loaded;
+      try {
+        loaded = await copyIntoPool(exportFrame(src, opts.normalize), pool, n, d, !!cols.labelCol, !!cols.weightCol);
+      } catch (e) {
+        // Kept copies can leave gaps too small for the new data below the wasm32 limit: drop them
+        // all and load again.
+        if (!(e instanceof RangeError) || !copies || copies.list().length === 0) throw e;
+        copies.clear();
+        loaded = await copyIntoPool(exportFrame(src, opts.normalize), pool, n, d, !!cols.labelCol, !!cols.weightCol);
+      }
       if (loaded.invalid > 0 && src.direct) {
         // Null or NaN inputs: read the vector column itself, so the assembler's handleInvalid
         // applies exactly as it would without this shortcut (its error, or its NaN).
