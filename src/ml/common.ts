@@ -8,7 +8,7 @@ import { LiteralExpr } from "../plan/expr/literal-expr.js";
 import { guarded, inlineVectors } from "./stats/inline-vectors.js";
 import { F } from "../api/functions.js";
 import { AnalysisError, IllegalArgumentError, q } from "../errors.js";
-import { isNumericType, typeToString, type DataType } from "../plan/types.js";
+import { isNumericType, typeToString, type DataType, type StructType } from "../plan/types.js";
 import type { StatsProvider, TrainingColumns } from "./stats/provider.js";
 import { SqlStatsProvider } from "./stats/sql-provider.js";
 
@@ -34,8 +34,8 @@ export function prng(seed: number): () => number {
 }
 
 /** Checks that `col` exists and is a vector (array of numbers) or numeric column; returns its type. */
-export async function checkFeatures(df: DataFrame, col: string, owner: string): Promise<DataType> {
-  const schema = await df.schema();
+export async function checkFeatures(df: DataFrame, col: string, owner: string, known?: StructType): Promise<DataType> {
+  const schema = known ?? await df.schema();
   const f = schema.fields.find((x) => x.name.toLowerCase() === col.toLowerCase());
   if (!f) {
     throw new AnalysisError(`${owner}: the features column ${q(col)} does not exist. Columns: [${schema.fields.map((x) => q(x.name)).join(", ")}]. Build it with new VectorAssembler({ inputCols: [...], outputCol: ${JSON.stringify(col)} }).`, "UNRESOLVED_COLUMN");
@@ -46,11 +46,22 @@ export async function checkFeatures(df: DataFrame, col: string, owner: string): 
 }
 
 /** Checks a label or weight column exists and is numeric. */
-export async function checkNumericColumn(df: DataFrame, col: string, role: string, owner: string): Promise<void> {
-  const schema = await df.schema();
+export async function checkNumericColumn(df: DataFrame, col: string, role: string, owner: string, known?: StructType): Promise<void> {
+  const schema = known ?? await df.schema();
   const f = schema.fields.find((x) => x.name.toLowerCase() === col.toLowerCase());
   if (!f) throw new AnalysisError(`${owner}: the ${role} column ${q(col)} does not exist. Columns: [${schema.fields.map((x) => q(x.name)).join(", ")}].`, "UNRESOLVED_COLUMN");
   if (!isNumericType(f.type) && f.type !== "boolean") throw new AnalysisError(`${owner}: the ${role} column ${q(col)} has type ${typeToString(f.type)}; it must be numeric.`, "DATATYPE_MISMATCH");
+}
+
+/**
+ * Checks the training columns of a fit (features, then label, then weight, when given) against
+ * one resolution of the frame's schema.
+ */
+export async function checkTrainingColumns(df: DataFrame, cols: { readonly featuresCol: string; readonly labelCol?: string | null; readonly weightCol?: string | null }, owner: string): Promise<void> {
+  const schema = await df.schema();
+  await checkFeatures(df, cols.featuresCol, owner, schema);
+  if (cols.labelCol) await checkNumericColumn(df, cols.labelCol, "label", owner, schema);
+  if (cols.weightCol) await checkNumericColumn(df, cols.weightCol, "weight", owner, schema);
 }
 
 /** The vector length, checked to be the same on every row. */
@@ -103,6 +114,24 @@ export async function trainingProvider(df: DataFrame, cols: TrainingColumns, own
   }
   const { d, n } = await dimension();
   return { provider: await SqlStatsProvider.create(df, cols, d, o), d, n };
+}
+
+/**
+ * Linear predictors of rows [r0, r0 + m) of columns `x` into out[0..m): intercept + c0·x0 + c1·x1
+ * + ..., added in that order (the same bits as row by row). Four columns per sweep over `out`.
+ */
+export function linearPredictors(out: Float64Array, x: readonly Float64Array[], coef: ArrayLike<number>, intercept: number, r0: number, m: number): void {
+  out.fill(intercept, 0, m);
+  const d = x.length;
+  let i = 0;
+  for (; i + 3 < d; i += 4) {
+    const x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3], c0 = coef[i], c1 = coef[i + 1], c2 = coef[i + 2], c3 = coef[i + 3];
+    for (let r = 0; r < m; r++) out[r] = (((out[r] + c0 * x0[r0 + r]) + c1 * x1[r0 + r]) + c2 * x2[r0 + r]) + c3 * x3[r0 + r];
+  }
+  for (; i < d; i++) {
+    const col = x[i], c = coef[i];
+    for (let r = 0; r < m; r++) out[r] += c * col[r0 + r];
+  }
 }
 
 /** Squared Euclidean distance. */

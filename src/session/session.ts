@@ -48,7 +48,7 @@ export class Catalog {
   async isCached(name: string): Promise<boolean> { return this.session.backend.isCached(TableNode.create(name)); }
   /** Caches a table or view. */
   async cacheTable(name: string): Promise<void> { this.session.markCached(TableNode.create(name)); }
-  async clearCache(): Promise<void> { for (const p of [...this.session.cachedPlans]) await this.session.backend.unpersist(p); this.session.cachedPlans.clear(); }
+  async clearCache(): Promise<void> { for (const p of [...this.session.cachedPlans]) { await this.session.backend.unpersist(p); this.session.unmarkCached(p); } }
 }
 
 /**
@@ -146,6 +146,7 @@ export class Session {
   stopped = false;
   private pending: Promise<unknown>[] = [];
   private readonly stopHooks: (() => Promise<void>)[] = [];
+  private readonly uncacheHooks: ((plan: PlanNode) => void)[] = [];
 
   /** @internal Use `Session.builder()`. */
   constructor(readonly backend: Backend, readonly remoteUrl: string | null, readonly appName: string) {
@@ -241,6 +242,8 @@ export class Session {
 
   /** @internal Runs `f` when the session stops (releases resources tied to it, e.g. ML kernel workers). */
   onStop(f: () => Promise<void>): void { this.stopHooks.push(f); }
+  /** @internal Runs `f` with each cached plan that is dropped (unpersist, clearCache), e.g. to free copies of its rows. */
+  onUncache(f: (plan: PlanNode) => void): void { this.uncacheHooks.push(f); }
   /** @internal */ checkOpen(): void {
     if (this.stopped) throw new QuarryError("This session has been stopped; create a new one with Session.builder().getOrCreate().", "SESSION_STOPPED");
   }
@@ -274,7 +277,7 @@ export class Session {
     }
   }
   /** @internal */ markCached(plan: PlanNode): void { this.checkOpen(); this.cachedPlans.add(plan); }
-  /** @internal */ unmarkCached(plan: PlanNode): void { this.cachedPlans.delete(plan); }
+  /** @internal */ unmarkCached(plan: PlanNode): void { this.cachedPlans.delete(plan); for (const f of this.uncacheHooks) f(plan); }
   /** @internal */ isMarkedCached(plan: PlanNode): boolean { return this.cachedPlans.has(plan); }
   /** @internal */ registerTempView(name: string, plan: PlanNode, replace: boolean): void {
     if (typeof name !== "string" || !name) throw new IllegalArgumentError("createOrReplaceTempView(name): give a view name.");

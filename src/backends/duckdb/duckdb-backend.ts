@@ -509,6 +509,9 @@ export class DuckDBBackend implements Backend {
 
   isCached(plan: PlanNode): boolean { return this.caches.has(plan); }
 
+  /** The engine table holding `plan`'s cached rows (a new name each time it is cached), or undefined. */
+  cachedTable(plan: PlanNode): string | undefined { return this.caches.get(plan)?.table; }
+
   // ------------------------------------------------------------------ config
 
   private async applySetting(key: string, value: string): Promise<void> {

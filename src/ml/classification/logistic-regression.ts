@@ -11,7 +11,7 @@ import { IllegalArgumentError } from "../../errors.js";
 import { Estimator, Model } from "../base/estimator.js";
 import { ge, gt, inRange, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
-import { checkFeatures, checkNumericColumn, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkTrainingColumns, linearPredictors, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
 import { trainGlm, type Solver } from "../regression/glm.js";
 import { curvePoints, trapezoidArea, type ScoreCounts } from "../evaluation/binary-classification-evaluator.js";
 
@@ -77,9 +77,7 @@ export class LogisticRegression extends Estimator<LogisticRegressionModel> {
   async fit(df: DataFrame): Promise<LogisticRegressionModel> {
     this.params.validate();
     const p = this.getParams() as unknown as LogisticRegressionParams;
-    await checkFeatures(df, p.featuresCol, "LogisticRegression");
-    await checkNumericColumn(df, p.labelCol, "label", "LogisticRegression");
-    if (p.weightCol) await checkNumericColumn(df, p.weightCol, "weight", "LogisticRegression");
+    await checkTrainingColumns(df, p, "LogisticRegression");
     const { provider, d } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, "LogisticRegression", p.statsProvider);
     try {
       const summary = await provider.summary();
@@ -137,64 +135,70 @@ function curves(groups: readonly ScoreCounts[]): { auc: number; roc: { FPR: numb
 
 /**
  * The training summary computed over in-process columns (kernel provider): no engine pass. The
- * accuracy is computed now; the ROC/PR curves and the area under ROC (a sort of the scores) on
- * first access, as Spark's summary computes them lazily.
+ * accuracy is computed now, in one pass that keeps the margins; the ROC/PR curves and the area
+ * under ROC (a sort of the scores) on first access, as Spark's summary computes them lazily.
  */
 function localSummary(model: LogisticRegressionModel, x: readonly Float64Array[], y: Float64Array, w: Float64Array | null, p: LogisticRegressionParams, history: readonly number[], iterations: number, solver: string, providerName: string): LogisticRegressionTrainingSummary {
-  const n = y.length, d = x.length;
+  const n = y.length;
   const B = model.coefficientMatrix, b0 = model.interceptVector, K = B.length;
   let ok = 0, sw = 0;
   const base = { objectiveHistory: history, totalIterations: iterations, solver, statsProvider: providerName };
-  // Binomial: the scores, kept for the curves (computed on first access): unweighted, split into
-  // the positives' and the negatives' scores; weighted, every row's score.
   const binomial = !model.isMultinomial;
-  let np = 0;
-  if (binomial && !w) for (let i = 0; i < n; i++) if (y[i] === 1) np++;
-  const score = binomial && w ? new Float64Array(n) : null;
-  const pos = binomial && !w ? new Float64Array(np) : null, neg = binomial && !w ? new Float64Array(n - np) : null;
-  let a = 0, c0 = 0;
+  // Binomial margins go straight into `score` (kept for the curves), multinomial ones into a
+  // small buffer per class that stays in cache; block by block, column by column: the same sums,
+  // in the same order, as row by row.
+  const BLOCK = 4096;
+  const score = binomial ? new Float64Array(n) : null;
+  const margins = binomial ? [] : Array.from({ length: K }, () => new Float64Array(BLOCK));
+  const marginsOf = (c: number, r0: number, m: number): Float64Array => {
+    const mc = score ? score.subarray(r0, r0 + m) : margins[c];
+    linearPredictors(mc, x, B[c], b0[c], r0, m);
+    return mc;
+  };
   // p = 1 / (1 + e^-m) > threshold  <=>  m > logit(threshold): the exp is needed only for margins
   // next to that boundary (rounding), and for the curves, which convert on first access.
   const t = p.threshold, tm = Math.log(t / (1 - t));
   const near = t > 0 && t < 1 ? 1e-6 * (1 + Math.abs(tm)) : Infinity; // thresholds 0 and 1: always exact
-  const predicts = (m: number): number => (Math.abs(m - tm) > near ? (m > tm ? 1 : 0) : (1 / (1 + Math.exp(-m)) > t ? 1 : 0));
-  // Margins block by block, column by column (the same sums, in the same order, as row by row),
-  // in a small buffer that stays in cache.
-  const BLOCK = 4096;
-  const margins = Array.from({ length: K }, () => new Float64Array(BLOCK));
+  // Binomial: what the curves need once the kernels' memory is reused by the next fit: the
+  // labels as bytes (they are 0 and 1), and the weights.
+  const positive = binomial ? new Uint8Array(n) : null;
   for (let r0 = 0; r0 < n; r0 += BLOCK) {
     const m = Math.min(BLOCK, n - r0);
-    for (let c = 0; c < K; c++) {
-      const mc = margins[c], row = B[c];
-      mc.fill(b0[c], 0, m);
-      for (let i = 0; i < d; i++) {
-        const col = x[i], b = row[i];
-        for (let r = 0; r < m; r++) mc[r] += b * col[r0 + r];
+    if (positive) {
+      const mg = marginsOf(0, r0, m);
+      // Comparisons as numbers (+bool), not branches: labels and predictions are unpredictable.
+      for (let r = 0; r < m; r++) {
+        const v = mg[r], lab = y[r0 + r];
+        positive[r0 + r] = +(lab === 1);
+        let pred = +(v > tm);
+        if (!(Math.abs(v - tm) > near)) pred = +(1 / (1 + Math.exp(-v)) > t);
+        if (w) { const wr = w[r0 + r]; sw += wr; ok += wr * +(pred === lab); } else ok += +(pred === lab);
       }
+      continue;
     }
+    for (let c = 0; c < K; c++) marginsOf(c, r0, m);
     for (let r = 0; r < m; r++) {
+      let pred = 0;
+      for (let c = 1; c < K; c++) if (margins[c][r] > margins[pred][r]) pred = c;
       const wr = w ? w[r0 + r] : 1;
-      let pred: number;
-      if (binomial) {
-        const mg = margins[0][r];
-        if (score) score[r0 + r] = mg;
-        else if (y[r0 + r] === 1) pos![a++] = mg;
-        else neg![c0++] = mg;
-        pred = predicts(mg);
-      } else {
-        pred = 0;
-        for (let c = 1; c < K; c++) if (margins[c][r] > margins[pred][r]) pred = c;
-      }
       sw += wr;
       if (pred === y[r0 + r]) ok += wr;
     }
   }
-  if (!binomial) return { accuracy: ok / sw, areaUnderROC: null, roc: null, pr: null, ...base };
-  // Keep what the curves need (the kernels' memory is reused by the next fit).
-  const weighted = w ? { y: Float64Array.from(y), w: Float64Array.from(w) } : null;
+  if (!w) sw = n;
+  if (!score || !positive) return { accuracy: ok / sw, areaUnderROC: null, roc: null, pr: null, ...base };
+  const weights = w ? Float64Array.from(w) : null;
   let cached: ReturnType<typeof curves> | null = null;
-  const probabilities = (ms: Float64Array) => { for (let i = 0; i < ms.length; i++) ms[i] = 1 / (1 + Math.exp(-ms[i])); return ms; };
-  const get = () => (cached ??= scoreCurves(probabilities(score ?? pos!), score ? new Float64Array(0) : probabilities(neg!), weighted));
+  const get = (): ReturnType<typeof curves> => {
+    if (cached) return cached;
+    for (let i = 0; i < n; i++) score[i] = 1 / (1 + Math.exp(-score[i]));
+    if (weights) return (cached = scoreCurves(score, new Float64Array(0), { y: Float64Array.from(positive), w: weights }));
+    let np = 0;
+    for (let r = 0; r < n; r++) np += positive[r];
+    const pos = new Float64Array(np), neg = new Float64Array(n - np);
+    for (let r = 0, a = 0, c = 0; r < n; r++) if (positive[r]) pos[a++] = score[r]; else neg[c++] = score[r];
+    return (cached = scoreCurves(pos, neg, null));
+  };
   return {
     accuracy: ok / sw, ...base,
     get areaUnderROC() { return get().auc; },

@@ -12,7 +12,7 @@ import { ge, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
 import { cholesky, invertLower, logDiagSum, zeros, type Matrix } from "../linalg/dense.js";
 import { gmmPrecompute, type GmmPrecomputed, type StatsProvider } from "../stats/provider.js";
-import { checkFeatures, checkNumericColumn, kmeansPlusPlus, localLloyd, trainingProvider, prng, sortRows, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkTrainingColumns, kmeansPlusPlus, localLloyd, trainingProvider, prng, sortRows, type ProgressCallback, type ProviderChoice } from "../common.js";
 
 /** One fitted component. */
 export interface MultivariateGaussian { readonly mean: number[]; readonly cov: number[][] }
@@ -92,8 +92,7 @@ export class GaussianMixture extends Estimator<GaussianMixtureModel> {
     this.params.validate();
     const p = this.getParams() as unknown as GaussianMixtureParams;
     const t0 = performance.now();
-    await checkFeatures(df, p.featuresCol, "GaussianMixture");
-    if (p.weightCol) await checkNumericColumn(df, p.weightCol, "weight", "GaussianMixture");
+    await checkTrainingColumns(df, p, "GaussianMixture");
     const { provider, d, n } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: null, weightCol: p.weightCol }, "GaussianMixture", p.statsProvider, { center: true });
     try {
       if (p.k > n) throw new IllegalArgumentError(`GaussianMixture: k = ${p.k} is larger than the number of rows (${n}); use k <= ${n}.`, "K_TOO_LARGE");

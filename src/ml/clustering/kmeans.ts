@@ -9,7 +9,7 @@ import { IllegalArgumentError } from "../../errors.js";
 import { Estimator, Model } from "../base/estimator.js";
 import { ge, gt, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
-import { checkFeatures, checkNumericColumn, kmeansPlusPlus, localLloyd, trainingProvider, prng, sortRows, sqdist, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkTrainingColumns, kmeansPlusPlus, localLloyd, trainingProvider, prng, sortRows, sqdist, type ProgressCallback, type ProviderChoice } from "../common.js";
 import type { StatsProvider } from "../stats/provider.js";
 
 export interface KMeansParams {
@@ -63,8 +63,7 @@ export class KMeans extends Estimator<KMeansModel> {
     this.params.validate();
     const p = this.getParams() as unknown as KMeansParams;
     const t0 = performance.now();
-    await checkFeatures(df, p.featuresCol, "KMeans");
-    if (p.weightCol) await checkNumericColumn(df, p.weightCol, "weight", "KMeans");
+    await checkTrainingColumns(df, p, "KMeans");
     const cosine = p.distanceMeasure === "cosine";
     const { provider, d, n } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: null, weightCol: p.weightCol }, "KMeans", p.statsProvider, { center: !cosine, normalize: cosine });
     try {

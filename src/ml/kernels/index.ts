@@ -79,6 +79,8 @@ export interface StreamOptions {
 
 /** Views of resident columns in the pool's shared memory (see {@link KernelPool.allocateColumns}). */
 export interface ResidentColumns {
+  /** Rows. */
+  readonly rows: number;
   readonly columns: readonly Float64Array[];
   readonly weights: Float64Array | null;
   readonly labels: Float64Array | null;
@@ -155,8 +157,9 @@ interface Columns {
   readonly y: number;
 }
 
+type ResidentStore = { readonly mode: "resident"; readonly rows: number; readonly d: number; readonly stride: number; readonly cols: Columns; readonly end: number; readonly weighted: boolean; readonly labeled: boolean };
 type Store =
-  | { readonly mode: "resident"; readonly rows: number; readonly d: number; readonly stride: number; readonly cols: Columns; readonly end: number; readonly weighted: boolean; readonly labeled: boolean }
+  | ResidentStore
   | { readonly mode: "stream"; rows: number; readonly d: number; readonly stride: number; readonly bufs: readonly [Columns, Columns]; readonly end: number; readonly weighted: boolean; readonly labeled: boolean; readonly source: ChunkSource; readonly bufferRows: number };
 
 const PAGE = 65536;
@@ -251,6 +254,9 @@ export class KernelPool {
   private readonly threads: Worker[] = [];
   private readonly sent: Set<string>[] = [];
   private store: Store | undefined;
+  /** Resident datasets kept by {@link KernelPool.keep}, by handle: later loads never overwrite them. */
+  private readonly kept = new Map<number, ResidentStore>();
+  private keptSeq = 0;
   private kmBounds: KMeansBounds | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private pending: Pending | undefined;
@@ -338,16 +344,17 @@ export class KernelPool {
   private allocate(rows: number, d: number, weighted: boolean, labeled: boolean): ResidentColumns {
     // At least two zero rows past the end: kernels that step four rows at a time read them.
     const stride = align(rows + 2, 8);
-    const cols = this.columnsAt(BASE, d, stride, weighted, labeled);
+    this.store = undefined;
+    this.kmBounds = undefined;
+    const cols = this.columnsAt(this.place(this.columnsAt(0, d, stride, weighted, labeled).end), d, stride, weighted, labeled);
     const end = cols.end;
-    const need = end + this.reserveFor(d, 64, rows);
+    const need = this.top(end) + this.reserveFor(d, 64, rows);
     if (need > this.maxBytes) {
       throw new RangeError(
         `${rows} rows x ${d} columns need ${need} bytes of kernel memory, more than maxBytes = ${this.maxBytes}` +
           (this.maxBytes >= WASM32_MAX ? " (the wasm32 limit)" : "") + "; stream them with loadChunks()",
       );
     }
-    this.store = undefined;
     this.ensure(end);
     const buf = this.memory.buffer;
     const view = (at: number): Float64Array => {
@@ -355,12 +362,78 @@ export class KernelPool {
       return new Float64Array(buf, at, rows);
     };
     const out: ResidentColumns = {
+      rows,
       columns: Array.from({ length: d }, (_, j) => view(cols.data + j * stride * 8)),
       weights: weighted ? view(cols.w) : null,
       labels: labeled ? view(cols.y) : null,
     };
     this.store = { mode: "resident", rows, d, stride, cols, end, weighted, labeled };
     return out;
+  }
+
+  /**
+   * Keeps the resident data loaded last: later loads place their data around it, so it can be
+   * made current again with {@link KernelPool.activate} without copying it, until
+   * {@link KernelPool.discard}. Passes and the caller's writes through the views still change it.
+   * @returns a handle.
+   * @throws Error when no resident data is loaded.
+   */
+  keep(): number {
+    const s = this.store;
+    if (!s || s.mode !== "resident") throw new Error("keep(): no resident data is loaded; call allocateColumns() or loadColumns() first");
+    for (const [id, k] of this.kept) if (k === s) return id;
+    const id = ++this.keptSeq;
+    this.kept.set(id, s);
+    return id;
+  }
+
+  /**
+   * Makes kept data current again (passes run over it) and returns views of it; state kept
+   * for the previous data between passes (k-means bounds) starts over.
+   * @throws Error for an unknown or discarded handle.
+   */
+  async activate(handle: number): Promise<ResidentColumns> {
+    return this.serialize(async () => {
+      const s = this.kept.get(handle);
+      if (!s) throw new Error(`activate(): no kept data with handle ${handle} (discarded?)`);
+      this.store = s;
+      this.kmBounds = undefined;
+      const buf = this.memory.buffer;
+      const view = (at: number): Float64Array => new Float64Array(buf, at, s.rows);
+      return {
+        rows: s.rows,
+        columns: Array.from({ length: s.d }, (_, j) => view(s.cols.data + j * s.stride * 8)),
+        weights: s.weighted ? view(s.cols.w) : null,
+        labels: s.labeled ? view(s.cols.y) : null,
+      };
+    });
+  }
+
+  /** Lets later loads reuse the memory of kept data; if it is current, it stays current until the next load. */
+  discard(handle: number): void { this.kept.delete(handle); }
+
+  /** Bytes of shared memory that kept data occupies. */
+  get keptBytes(): number {
+    let b = 0;
+    for (const s of this.kept.values()) b += s.end - s.cols.data;
+    return b;
+  }
+
+  /** The lowest offset (64-byte aligned, from BASE) where `bytes` fit between kept data. */
+  private place(bytes: number): number {
+    let at = BASE;
+    for (const s of [...this.kept.values()].sort((a, b) => a.cols.data - b.cols.data)) {
+      if (at + bytes <= s.cols.data) break;
+      at = Math.max(at, align(s.end, 64));
+    }
+    return at;
+  }
+
+  /** The end of everything that must survive a pass's parameters and outputs: kept data, the current data and its bounds. */
+  private top(end = 0): number {
+    let t = Math.max(end, this.store?.end ?? 0, this.kmBounds?.end ?? 0);
+    for (const s of this.kept.values()) t = Math.max(t, s.end);
+    return t;
   }
 
   /**
@@ -376,12 +449,14 @@ export class KernelPool {
       const bufferRows = align(options.bufferRows ?? 524288, 2);
       if (!(bufferRows >= 2)) throw new RangeError(`bufferRows must be at least 2, got ${options.bufferRows}`);
       const stride = align(bufferRows + 2, 8);
-      const a = this.columnsAt(BASE, d, stride, !!options.weighted, !!options.labeled);
+      this.store = undefined;
+      this.kmBounds = undefined;
+      const one = this.columnsAt(0, d, stride, !!options.weighted, !!options.labeled).end;
+      const a = this.columnsAt(this.place(2 * one), d, stride, !!options.weighted, !!options.labeled);
       const b = this.columnsAt(a.end, d, stride, !!options.weighted, !!options.labeled);
-      if (b.end + this.reserveFor(d, 64, bufferRows) > this.maxBytes) {
+      if (this.top(b.end) + this.reserveFor(d, 64, bufferRows) > this.maxBytes) {
         throw new RangeError(`two buffers of ${bufferRows} rows x ${d} columns do not fit maxBytes = ${this.maxBytes}; lower bufferRows`);
       }
-      this.store = undefined;
       this.ensure(b.end);
       this.store = {
         mode: "stream", rows: 0, d, stride, bufs: [a, b], end: b.end,
@@ -477,7 +552,7 @@ export class KernelPool {
     const cur = this.kmBounds;
     if (cur && cur.store === s && cur.k === k) return cur;
     this.kmBounds = undefined;
-    const at = align(s.end, 64);
+    const at = align(this.top(), 64);
     const end = at + 2 * s.stride * 8;
     if (end + this.reserveFor(s.d, 64, s.rows) > this.maxBytes) return undefined;
     this.ensure(end);
@@ -661,7 +736,7 @@ export class KernelPool {
       const maxRows = s.mode === "resident" ? s.rows : s.bufferRows;
       const { blocks: maxBlocks } = this.plan(maxRows, kernel.outLen);
       // Parameters, scratch and outputs go past the data and past k-means bounds kept for it.
-      const params = align(Math.max(s.end, this.kmBounds?.store === s ? this.kmBounds.end : 0), 64);
+      const params = align(this.top(), 64);
       const scratchBytes = align(kernel.scratchValues * 16, 64);
       const scratch = align(params + kernel.params.length * 16, 64);
       const slotBytes = maxBlocks * kernel.outLen * 8;

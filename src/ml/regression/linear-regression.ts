@@ -13,7 +13,7 @@ import { ge, gt, inRange, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
 import { invertSPD, solveSPD, zeros, type Matrix } from "../linalg/dense.js";
 import { tTestPValue } from "../linalg/special.js";
-import { checkFeatures, checkNumericColumn, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkTrainingColumns, linearPredictors, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
 import { trainGlm, type Solver } from "./glm.js";
 import { regressionMetrics } from "./regression-metrics.js";
 
@@ -65,15 +65,19 @@ export class LinearRegressionTrainingSummary {
 
 /** The same metrics as regressionMetrics, over in-process columns (kernel provider). */
 function localMetrics(x: readonly Float64Array[], y: Float64Array, w: Float64Array | null, beta: readonly number[], intercept: number, throughOrigin: boolean) {
-  const n = y.length, d = x.length;
-  const b = Float64Array.from(beta);
+  const n = y.length;
   let sw = 0, sy = 0, syy = 0, sse = 0, sae = 0, sp = 0, spp = 0;
-  // One pass over the rows: each prediction is intercept + b0·x0 + b1·x1 + ..., in that order.
-  for (let r = 0; r < n; r++) {
-    let pr = intercept;
-    for (let i = 0; i < d; i++) pr += b[i] * x[i][r];
-    const wr = w ? w[r] : 1, e = y[r] - pr;
-    sw += wr; sy += wr * y[r]; syy += wr * y[r] * y[r]; sse += wr * e * e; sae += wr * Math.abs(e); sp += wr * pr; spp += wr * pr * pr;
+  // One pass over the rows, block by block: each prediction is intercept + b0·x0 + b1·x1 + ...,
+  // in that order.
+  const BLOCK = 4096;
+  const pred = new Float64Array(BLOCK);
+  for (let r0 = 0; r0 < n; r0 += BLOCK) {
+    const m = Math.min(BLOCK, n - r0);
+    linearPredictors(pred, x, beta, intercept, r0, m);
+    for (let k = 0; k < m; k++) {
+      const r = r0 + k, pr = pred[k], wr = w ? w[r] : 1, e = y[r] - pr;
+      sw += wr; sy += wr * y[r]; syy += wr * y[r] * y[r]; sse += wr * e * e; sae += wr * Math.abs(e); sp += wr * pr; spp += wr * pr * pr;
+    }
   }
   const ybar = sy / sw;
   const sst = throughOrigin ? syy : syy - sw * ybar * ybar;
@@ -97,9 +101,7 @@ export class LinearRegression extends Estimator<LinearRegressionModel> {
     this.params.validate();
     const p = this.getParams() as unknown as LinearRegressionParams;
     const t0 = performance.now();
-    await checkFeatures(df, p.featuresCol, "LinearRegression");
-    await checkNumericColumn(df, p.labelCol, "label", "LinearRegression");
-    if (p.weightCol) await checkNumericColumn(df, p.weightCol, "weight", "LinearRegression");
+    await checkTrainingColumns(df, p, "LinearRegression");
     const { provider, d } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, "LinearRegression", p.statsProvider);
     try {
       const summary = await provider.summary({ labels: false });

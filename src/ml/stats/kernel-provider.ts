@@ -13,6 +13,7 @@ import { featureDimension, prng } from "../common.js";
 import type { BatchSpec, GlmStats, GmmPrecomputed, GmmStats, GramStats, KMeansStats, StatsProvider, SummaryStats, TrainingColumns } from "./provider.js";
 import { SqlStatsProvider } from "./sql-provider.js";
 import { assembledColumns, exportFrame, vectorColumns, type EngineColumns } from "./engine-columns.js";
+import { copyKey, RetainedCopies, type CopyKey, type RetainedCopy } from "./retained-copies.js";
 
 /** Bytes of training data the kernels take in memory by default: a quarter of RAM, at most 3 GiB (wasm32). */
 export function defaultKernelBudget(): number { return Math.min(os.totalmem() / 4, 3 * 2 ** 30); }
@@ -20,27 +21,39 @@ export function defaultKernelBudget(): number { return Math.min(os.totalmem() / 
 /**
  * One kernel pool per session, started on the first fit and reused by the next ones, so they
  * skip the workers' start and the first touch of fresh memory; it keeps its memory until the
- * session stops (its workers never keep the process alive). A fit that starts while another
- * holds the session's pool gets a pool of its own, closed after the fit.
+ * session stops (its workers never keep the process alive), with the copies of cached frames'
+ * columns it retains (see retained-copies.ts). A fit that starts while another holds the
+ * session's pool gets a pool of its own, closed after the fit, that retains nothing.
  */
-const sessionPools = new WeakMap<Session, { pool: KernelPool; busy: boolean }>();
+const sessionPools = new WeakMap<Session, { pool: KernelPool; busy: boolean; copies: RetainedCopies }>();
 
-/** A pool for one fit, and how to give it back. */
-export function acquirePool(session: Session): { pool: KernelPool; release: () => Promise<void> } {
+/** A pool for one fit, how to give it back, and the copies it retains (null for a pool of the fit's own). */
+export function acquirePool(session: Session): { pool: KernelPool; release: () => Promise<void>; copies: RetainedCopies | null } {
   let slot = sessionPools.get(session);
   if (!slot || slot.pool.failed) {
-    const fresh = { pool: new KernelPool(), busy: false };
+    const pool = new KernelPool();
+    const fresh = { pool, busy: false, copies: new RetainedCopies(pool) };
     sessionPools.set(session, fresh);
-    session.onStop(() => fresh.pool.close());
+    session.onStop(async () => { fresh.copies.clear(); await pool.close(); });
+    session.onUncache((plan) => fresh.copies.dropPlan(plan));
     slot = fresh;
   }
   if (slot.busy) {
     const own = new KernelPool();
-    return { pool: own, release: () => own.close() };
+    return { pool: own, release: () => own.close(), copies: null };
   }
   const held = slot;
   held.busy = true;
-  return { pool: held.pool, release: async () => { held.busy = false; } };
+  return { pool: held.pool, release: async () => { held.busy = false; }, copies: held.copies };
+}
+
+/**
+ * The copies of cached frames' training columns that the session's kernel pool retains, least
+ * recently used first (for tests and diagnostics).
+ * @internal
+ */
+export function retainedCopies(session: Session): { key: string; bytes: number }[] {
+  return sessionPools.get(session)?.copies.list() ?? [];
 }
 
 /** The rows copied into the pool, with what was seen on the way. */
@@ -122,7 +135,9 @@ export class KernelStatsProvider implements StatsProvider {
   private gramCache: GramStats | null = null;
   private weightSum: number | null = null;
   /** Per-column [Σx, Σx², min, max] taken while copying, when the columns were not changed since. */
-  private copyStats: readonly [number, number, number, number][] | null = null;
+  private copyStats: readonly (readonly [number, number, number, number])[] | null = null;
+  /** Summaries already computed over these columns, by `labels` option (shared with a retained copy). */
+  private summaries = new Map<boolean, SummaryStats>();
 
   private constructor(
     readonly d: number,
@@ -166,28 +181,53 @@ export class KernelStatsProvider implements StatsProvider {
     const budget = opts.budgetBytes ?? defaultKernelBudget();
     const dimension = opts.featureDimension ?? (() => featureDimension(df, cols.featuresCol, "KernelStatsProvider"));
     const perRow = (d: number) => 8 * (d + (cols.labelCol ? 1 : 0) + (cols.weightCol ? 1 : 0));
+    const makeSql = (d: number) => () => SqlStatsProvider.create(df, cols, d, { center: opts.center, normalize: opts.normalize });
     let src: EngineColumns | null = assembledColumns(df, cols);
-    let d: number, n: number;
-    if (src) {
-      d = src.features.length;
-      n = await src.frame.count();
-      if (n === 0) ({ d, n } = await dimension()); // throws the usual "no rows" error
-    } else {
-      ({ d, n } = await dimension());
-      src = vectorColumns(df, cols, d);
-    }
-    const { pool, release } = acquirePool(df.session);
+    const { pool, release, copies } = acquirePool(df.session);
     try {
+      // A copy of the same columns of the same cached table, kept by an earlier fit.
+      let key: CopyKey | null = null;
+      if (copies) {
+        await df.session.beforeAction(); // materializes frames marked for caching
+        key = src ? copyKey(src.frame, src, opts) : copyKey(df, cols, opts);
+        const kept = key && copies.get(key);
+        if (kept) {
+          const provider = await KernelStatsProvider.fromCopy(kept, await pool.activate(kept.handle), pool, release, makeSql(kept.d));
+          return { provider, d: kept.d, n: kept.rows };
+        }
+      }
+      let d: number, n: number;
+      if (src) {
+        d = src.features.length;
+        n = await src.frame.count();
+        if (n === 0) ({ d, n } = await dimension()); // throws the usual "no rows" error
+      } else {
+        ({ d, n } = await dimension());
+        src = vectorColumns(df, cols, d);
+      }
       if (n * perRow(d) > budget) {
+        // Data this large takes the pool's memory for its buffers: kept copies make way.
+        copies?.clear();
         const provider = await KernelStatsProvider.streamed(df, cols, src, d, n, pool, release, opts);
         return { provider, d, n };
       }
-      let loaded = await copyIntoPool(exportFrame(src, opts.normalize), pool, n, d, !!cols.labelCol, !!cols.weightCol);
+      copies?.makeRoom(n * perRow(d), budget);
+      let loaded: Loaded;
+      try {
+        loaded = await copyIntoPool(exportFrame(src, opts.normalize), pool, n, d, !!cols.labelCol, !!cols.weightCol);
+      } catch (e) {
+        // Kept copies can leave gaps too small for the new data below the wasm32 limit: drop them
+        // all and load again.
+        if (!(e instanceof RangeError) || !copies || copies.list().length === 0) throw e;
+        copies.clear();
+        loaded = await copyIntoPool(exportFrame(src, opts.normalize), pool, n, d, !!cols.labelCol, !!cols.weightCol);
+      }
       if (loaded.invalid > 0 && src.direct) {
         // Null or NaN inputs: read the vector column itself, so the assembler's handleInvalid
         // applies exactly as it would without this shortcut (its error, or its NaN).
         ({ d, n } = await dimension());
         src = vectorColumns(df, cols, d);
+        key = key && copyKey(df, cols, opts);
         loaded = await copyIntoPool(exportFrame(src, opts.normalize), pool, n, d, !!cols.labelCol, !!cols.weightCol);
       }
       const { views, invalid, nullLabels, stats } = loaded;
@@ -204,8 +244,10 @@ export class KernelStatsProvider implements StatsProvider {
           for (let r = 0; r < n; r++) col[r] -= m;
         }
       }
-      const provider = new KernelStatsProvider(d, { x, y: views.labels, w: views.weights }, n, pool, release, invalid, nullLabels, shift, null,
-        () => SqlStatsProvider.create(df, cols, d, { center: opts.center, normalize: opts.normalize }));
+      const facts = { rows: n, d, invalid, nullLabels, stats, shift, direct: src.direct };
+      const kept = key && copies ? copies.add(key, facts, n * perRow(d)) : null;
+      if (kept) return { provider: await KernelStatsProvider.fromCopy(kept, views, pool, release, makeSql(d)), d, n };
+      const provider = new KernelStatsProvider(d, { x, y: views.labels, w: views.weights }, n, pool, release, invalid, nullLabels, shift, null, makeSql(d));
       // Uncentered columns: the copy already went over them in row order.
       if (!shift) provider.copyStats = stats;
       provider.direct = src.direct;
@@ -214,6 +256,15 @@ export class KernelStatsProvider implements StatsProvider {
       await release();
       throw e;
     }
+  }
+
+  /** A provider over a copy kept in the pool (its views current), with what its load saw. */
+  private static async fromCopy(copy: RetainedCopy, views: ResidentColumns, pool: KernelPool, release: () => Promise<void>, makeSql: () => Promise<SqlStatsProvider>): Promise<KernelStatsProvider> {
+    const provider = new KernelStatsProvider(copy.d, { x: views.columns, y: views.labels, w: views.weights }, copy.rows, pool, release, copy.invalid, copy.nullLabels, copy.shift, null, makeSql);
+    if (!copy.shift) provider.copyStats = copy.stats;
+    provider.direct = copy.direct;
+    provider.summaries = copy.summaries;
+    return provider;
   }
 
   /** A provider whose passes stream the rows from the engine on every pass (data beyond the budget). */
@@ -250,8 +301,17 @@ export class KernelStatsProvider implements StatsProvider {
       const sql: StatsProvider = await this.fallback();
       return sql.summary(options);
     }
+    const countLabels = options.labels !== false;
+    let s = this.summaries.get(countLabels);
+    if (!s) this.summaries.set(countLabels, s = this.localSummary(countLabels));
+    // Copies: callers may change what they get.
+    return { ...s, mean: s.mean.slice(), variance: s.variance.slice(), min: s.min.slice(), max: s.max.slice(), labels: s.labels && new Map(s.labels) };
+  }
+
+  private localSummary(countLabels: boolean): SummaryStats {
+    const local = this.local!;
     const { d } = this;
-    const { x, y, w } = this.local;
+    const { x, y, w } = local;
     const n = this.rows;
     let sw = 0, sww = 0, sy = 0, syy = 0;
     const mean = new Float64Array(d), variance = new Float64Array(d), min = new Float64Array(d), max = new Float64Array(d);
@@ -259,19 +319,25 @@ export class KernelStatsProvider implements StatsProvider {
     else { sw = n; sww = n; }
     let labels: Map<number, number> | null = null;
     if (y) {
-      const countLabels = options.labels !== false;
       // Small non-negative integer labels (classes) are counted in an array, others in a map.
+      // Labels 0 and 1 (binary classes) are counted in registers, without branching on the label
+      // (adding w·0 leaves a sum's bits as they are).
       const small = new Float64Array(64), seen = new Uint8Array(64);
       const other = new Map<number, number>();
+      let c0 = 0, c1 = 0, n0 = 0, n1 = 0;
       for (let r = 0; r < n; r++) {
         const v = y[r];
         if (v !== v) continue; // null label
         const wr = w ? w[r] : 1;
         sy += wr * v; syy += wr * v * v;
         if (!countLabels) continue;
+        const is0 = +(v === 0), is1 = +(v === 1);
+        c0 += wr * is0; c1 += wr * is1; n0 += is0; n1 += is1;
+        if (is0 + is1 === 1) continue;
         if (v >= 0 && v < 64 && (v | 0) === v) { small[v] += wr; seen[v] = 1; }
         else other.set(v, (other.get(v) ?? 0) + wr);
       }
+      small[0] = c0; small[1] = c1; seen[0] = +(n0 > 0); seen[1] = +(n1 > 0);
       if (countLabels) {
         labels = new Map();
         for (let v = 0; v < 64; v++) if (seen[v]) labels.set(v, small[v]);
