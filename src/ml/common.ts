@@ -3,9 +3,6 @@
  * a seeded PRNG, k-means++ seeding, and progress reporting.
  */
 import type { DataFrame } from "../api/dataframe.js";
-import { Column } from "../api/column.js";
-import { LiteralExpr } from "../plan/expr/literal-expr.js";
-import { guarded, inlineVectors } from "./stats/inline-vectors.js";
 import { F } from "../api/functions.js";
 import { AnalysisError, IllegalArgumentError, q } from "../errors.js";
 import { isNumericType, typeToString, type DataType, type StructType } from "../plan/types.js";
@@ -66,8 +63,8 @@ export async function checkTrainingColumns(df: DataFrame, cols: { readonly featu
 
 /** The vector length, checked to be the same on every row. */
 export async function featureDimension(df: DataFrame, col: string, owner: string): Promise<{ d: number; n: number }> {
-  const r = await aggregateRow(df, [F.min(F.size(col)).alias("lo"), F.max(F.size(col)).alias("hi"), F.count("*").alias("n"),
-    F.sum(F.when(F.col(col).isNull(), 1).otherwise(0)).alias("nulls")]);
+  const r = (await df.agg(F.min(F.size(col)).alias("lo"), F.max(F.size(col)).alias("hi"), F.count("*").alias("n"),
+    F.sum(F.when(F.col(col).isNull(), 1).otherwise(0)).alias("nulls")).collect())[0];
   const n = Number(r["n"]);
   if (n === 0) throw new IllegalArgumentError(`${owner}: the training data has no rows.`, "EMPTY_DATA");
   const lo = Number(r["lo"]), hi = Number(r["hi"]);
@@ -75,19 +72,6 @@ export async function featureDimension(df: DataFrame, col: string, owner: string
   if (lo !== hi) throw new IllegalArgumentError(`${owner}: feature vectors in ${q(col)} have different lengths (${lo} to ${hi}); every row needs the same number of features.`, "FEATURE_LENGTH_MISMATCH");
   if (lo === 0) throw new IllegalArgumentError(`${owner}: the feature vectors in ${q(col)} are empty.`, "EMPTY_FEATURES");
   return { d: lo, n };
-}
-
-/**
- * `df.agg(...aggs)`, its one row. On the embedded engine, vector columns that the frame's own
- * `withColumn` steps build (the feature stages' outputs) are read element by element instead of
- * as a list per row (see stats/inline-vectors.ts); their error checks still run on every row.
- */
-export async function aggregateRow(df: DataFrame, aggs: readonly Column[]): Promise<Record<string, unknown>> {
-  const r = df.session.backendName === "duckdb" ? inlineVectors(df, aggs.map((a) => a.expr)) : null;
-  if (!r) return (await df.agg(...aggs).collect())[0];
-  const items = r.exprs.map((e) => new Column(e));
-  if (r.checks.length > 0) items.push(F.max(new Column(guarded(LiteralExpr.create(0), r.checks))).alias("__quarry_vector_checks"));
-  return (await r.frame.agg(...items).collect())[0];
 }
 
 /** Which statistics provider a fit uses: "auto" prefers the in-process kernels when available. */

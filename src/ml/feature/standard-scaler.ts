@@ -11,7 +11,7 @@ import { Estimator, Model } from "../base/estimator.js";
 import type { ParamTable } from "../base/params.js";
 import { dataNumbers, loadModelDir, registerModel, saveModelDir, type SaveOptions } from "../base/persistence.js";
 import { outputColOf, raiseError, vectorOf, vectorToVectorSchema } from "../base/columns.js";
-import { aggregateRow, featureDimension } from "../common.js";
+import { featureDimension } from "../common.js";
 
 /** Constructor arguments of StandardScaler and StandardScalerModel. */
 export interface StandardScalerParams {
@@ -60,7 +60,7 @@ export async function vectorMoments(df: DataFrame, col: string, d: number, owner
     if (what.includes("min")) aggs.push(F.min(clean).alias(`min${i}`));
     if (what.includes("max")) aggs.push(F.max(clean).alias(`max${i}`));
   }
-  const row = await aggregateRow(df, aggs);
+  const row = (await df.agg(...aggs).collect())[0];
   if (Number(row["nullRows"] ?? 0) > 0) {
     throw new IllegalArgumentError(`${owner}: the column ${q(col)} has ${String(row["nullRows"])} null vector(s); drop those rows (df.na.drop()) or use VectorAssembler's handleInvalid.`, "NULL_FEATURES");
   }

@@ -1,16 +1,15 @@
 /**
  * Which engine columns the kernel provider copies. A features column built by VectorAssembler
- * and the other feature stages (any `array(e0, e1, ...)` added by `withColumn`, also several
- * steps down) is read through: the provider selects the element expressions, so the engine
- * never builds a list per row and no pass is needed to learn the vector length. Otherwise it
- * selects `features[i]`. Both give the same doubles (the elements are cast to double either way).
+ * (or any `array(e0, e1, ...)` added by `withColumn`) is read through: the provider selects the
+ * element expressions e_i from the frame below it, so the engine never builds a list per row and
+ * no pass is needed to learn the vector length. Otherwise it selects `features[i]`.
+ * Both give the same doubles (the elements are cast to double either way).
  */
 import { DataFrame } from "../../api/dataframe.js";
 import { Column } from "../../api/column.js";
 import { F } from "../../api/functions.js";
 import type { Expr } from "../../plan/expr/expr.js";
 import type { TrainingColumns } from "./provider.js";
-import { arrayElements, guarded, inlineVectors } from "./inline-vectors.js";
 
 /** Expressions to copy: d feature columns, then the label and weight when there are any. */
 export interface EngineColumns {
@@ -23,43 +22,45 @@ export interface EngineColumns {
   readonly direct: boolean;
 }
 
+const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+/** A CASE branch that only makes the query fail (VectorAssembler's handleInvalid checks). */
+function raisesOnly(e: Expr): boolean {
+  return e.kind === "SqlExpr" && /^\s*(raise_error|error)\s*\(/i.test(e.text);
+}
+
+/** The element expressions of `CAST(array(e...) AS array<double>)`, or of a bare `array(e...)`. */
+function arrayElements(e: Expr): readonly Expr[] | null {
+  let x = e;
+  if (x.kind === "CastExpr" && !x.safe && typeof x.to === "object" && x.to.type === "array" && x.to.elementType === "double") x = x.child;
+  return x.kind === "FunctionExpr" && x.name === "array" && !x.distinct && x.args.length > 0 ? x.args : null;
+}
+
 /**
- * The features as the element expressions of the vector column, when `cols.featuresCol` is
- * built by `withColumn` steps at the top of the frame (VectorAssembler, OneHotEncoder, the
- * scalers, any `array(e0, e1, ...)`): the engine then computes plain columns and never a list
- * per row (see inline-vectors.ts). The label and weight are read the same way. The vectors'
- * error checks run on every row as before (those the copy's own null and NaN count covers
- * excepted). Null when the column is not built that way.
+ * The assembler's element expressions when `cols.featuresCol` is added by the frame's last
+ * `withColumn` as an array (optionally behind CASE branches that only raise errors), and the
+ * label and weight columns come from below it; null otherwise.
  */
 export function assembledColumns(df: DataFrame, cols: TrainingColumns): EngineColumns | null {
-  if (df.session.backendName !== "duckdb") return null;
-  // The vector length from the column's definition in the nearest step that defines it.
-  let d = 0;
-  for (let node = df.plan; node.kind === "WithColumnsNode" && d === 0; node = node.child) {
-    const defs = node.columns.filter((c) => c.name.toLowerCase() === cols.featuresCol.toLowerCase());
-    if (defs.length === 0) continue;
-    let e = defs[defs.length - 1].expr;
-    while (e.kind === "CaseWhenExpr" && e.otherwise) e = e.otherwise;
-    const elements = arrayElements(e);
-    if (!elements) return null;
-    d = elements.length;
+  const node = df.plan;
+  if (node.kind !== "WithColumnsNode") return null;
+  const defs = node.columns.filter((c) => same(c.name, cols.featuresCol));
+  if (defs.length !== 1) return null;
+  // Label or weight computed in the same step cannot be read from the frame below.
+  for (const other of [cols.labelCol, cols.weightCol]) if (other && node.columns.some((c) => same(c.name, other))) return null;
+  let e = defs[0].expr;
+  if (e.kind === "CaseWhenExpr") {
+    if (!e.otherwise || !e.branches.every(([, v]) => raisesOnly(v))) return null;
+    e = e.otherwise;
   }
-  if (d === 0) return null;
-  const wanted: Expr[] = Array.from({ length: d }, (_, i) => F.col(cols.featuresCol).getItem(i).expr);
-  if (cols.labelCol) wanted.push(F.col(cols.labelCol).expr);
-  if (cols.weightCol) wanted.push(F.col(cols.weightCol).expr);
-  // The assembler's own null and NaN checks on the features need not run: a null or NaN input
-  // gives a null or NaN feature, which the copy counts, and then the provider reads the vector
-  // column itself, checks and all. Checks of the stages below still run on every row.
-  const r = inlineVectors(df, wanted, { nullChecksCoveredFor: cols.featuresCol });
-  if (!r) return null;
-  const features = r.exprs.slice(0, d).map((x, i) => new Column(i === 0 ? guarded(x, r.checks) : x).cast("double"));
-  let k = d;
+  const elements = arrayElements(e);
+  if (!elements) return null;
+  const frame = new DataFrame(df.session, node.child);
   return {
-    frame: r.frame,
-    features,
-    label: cols.labelCol ? new Column(r.exprs[k++]).cast("double") : null,
-    weight: cols.weightCol ? new Column(r.exprs[k++]).cast("double") : null,
+    frame,
+    features: elements.map((x) => new Column(x).cast("double")),
+    label: cols.labelCol ? F.col(cols.labelCol).cast("double") : null,
+    weight: cols.weightCol ? F.col(cols.weightCol).cast("double") : null,
     direct: true,
   };
 }
