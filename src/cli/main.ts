@@ -121,7 +121,8 @@ async function main(): Promise<void> {
     gmm.gaussians.forEach((g, j) => console.log(`  component ${j}: weight ${gmm.weights[j].toFixed(3)}, mean [${g.mean.map((v) => v.toFixed(2)).join(", ")}], ${s.clusterSizes[j].toLocaleString("en")} rows`));
   });
   await step("logistic regression: will an order exceed 300? (pipeline, 80/20 split)", async () => {
-    const [train, test] = basket.randomSplit([0.8, 0.2], 42);
+    // Cached, as in Spark: every stage's fit and the evaluations read the split parts again.
+    const [train, test] = basket.randomSplit([0.8, 0.2], 42).map((part) => part.cache());
     const pipeline = new Pipeline({ stages: [
       new StringIndexer({ inputCol: "category", outputCol: "category_index" }),
       new OneHotEncoder({ inputCols: ["category_index"], outputCols: ["category_vec"] }),
