@@ -60,21 +60,25 @@ function loadRowPair(d) {
   return lines.join("\n");
 }
 
-const LOAD_WEIGHTS = `    let wv = cst(C_ONE);
-    if (w != 0) wv = v128.load(w + (<usize>i << 3));
-    if (i + 1 >= end) wv = v128.and(wv, cst(C_LANE0));`;
+/** The weights of the row pair at row i (0 past `end`), as `wv`, at the given indentation. */
+const weightsAt = (indent) => `${indent}let wv = cst(C_ONE);
+${indent}if (w != 0) wv = v128.load(w + (<usize>i << 3));
+${indent}if (i + 1 >= end) wv = v128.and(wv, cst(C_LANE0));`;
+
+const LOAD_WEIGHTS = weightsAt("    ");
 
 /**
  * init + sum of a_t * b_t over `pairs` ([a, b] expressions) as multiply-adds in two
- * interleaved chains, so the dependency chain is half as long; `init` may be null.
+ * interleaved chains, so the dependency chain is half as long; `init` may be null. `mul` and
+ * `add` name the lane-wise operations (f64x2 by default).
  */
-function dotSum(pairs, init) {
+function dotSum(pairs, init, mul = "vmul", add = "vadd") {
   const chain = (list, start) =>
-    list.reduce((acc, [a, b]) => (acc === null ? `vmul(${a}, ${b})` : `vadd(vmul(${a}, ${b}), ${acc})`), start);
+    list.reduce((acc, [a, b]) => (acc === null ? `${mul}(${a}, ${b})` : `${add}(${mul}(${a}, ${b}), ${acc})`), start);
   if (pairs.length < 4) return chain(pairs, init) ?? init;
   const even = chain(pairs.filter((_, t) => t % 2 === 0), init);
   const odd = chain(pairs.filter((_, t) => t % 2 === 1), null);
-  return `vadd(${even}, ${odd})`;
+  return `${add}(${even}, ${odd})`;
 }
 
 /** Sums the terms pairwise, so long dot products keep short dependency chains. */
@@ -337,11 +341,6 @@ function toBlock(d, slot, indent) {
   ].join("\n");
 }
 
-/** The weights of the row pair at row i (0 past `end`), as `wv`. */
-const weightsAt = (indent) => `${indent}let wv = cst(C_ONE);
-${indent}if (w != 0) wv = v128.load(w + (<usize>i << 3));
-${indent}if (i + 1 >= end) wv = v128.and(wv, cst(C_LANE0));`;
-
 /**
  * Declares `${p}${j} = x_j - c_j` for the centre rows at q0 (lane 0) and q1 (lane 1) and returns
  * the expression of their squared norm.
@@ -379,12 +378,7 @@ function kmeansBlockSearch(d) {
     `      const cn = f32x4.splat(<f32>f64x2.extract_lane(v128.load(q), 0));`,
     ...range(d).map((j) => `      const m${j} = f32x4.splat(<f32>f64x2.extract_lane(v128.load(q, ${(j + 1) * 16}), 0));`),
   ].join("\n");
-  const terms = range(d).map((j) => `f32x4.mul(m${j}, v128.load(xt, ${j * 16}))`);
-  const chain = (list, start) => list.reduce((acc, t) => (acc === null ? t : `f32x4.add(${t}, ${acc})`), start);
-  const sum =
-    d < 4
-      ? chain(terms, "cn")
-      : `f32x4.add(${chain(terms.filter((_, t) => t % 2 === 0), "cn")}, ${chain(terms.filter((_, t) => t % 2 === 1), null)})`;
+  const sum = dotSum(range(d).map((j) => [`m${j}`, `v128.load(xt, ${j * 16})`]), "cn", "f32x4.mul", "f32x4.add");
   return `    const nq = (np + 1) >> 1;
     if (np & 1) {
       // The unused half of the last four-row vectors: zeros, so every lane stays finite.
@@ -420,10 +414,10 @@ ${hoist}
 function kmeansResolve(d) {
   const inner = [];
   const dist = exactDistance(d, "e", inner, "      ");
-  return `      const h = (<usize>t << 3);
-      let best = f64x2.promote_low_f32x4(v128.load64_zero(bestb + h));
-      let second = f64x2.promote_low_f32x4(v128.load64_zero(secb + h));
-      let bi = i64x2.extend_low_i32x4_s(v128.load64_zero(bib + h));
+  return `      const st = <usize>t << 3;
+      let best = f64x2.promote_low_f32x4(v128.load64_zero(bestb + st));
+      let second = f64x2.promote_low_f32x4(v128.load64_zero(secb + st));
+      let bi = i64x2.extend_low_i32x4_s(v128.load64_zero(bib + st));
       const xn = ${dotSum(range(d).map((j) => [`x${j}`, `x${j}`]), null)};
       const scale = vadd(xn, cmax2);
       const tol2 = vmul(errc, scale);
@@ -529,7 +523,21 @@ ${kmeansFinish(d)}
 // would have skipped with the stored bounds (the caller runs full passes while skips are rare).
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Declares `lower` (the row pair's stored lower bound less the largest centre move) and `h` (half
+ * the separation of centres a0/a1 from their nearest others), and returns the test that the
+ * squared distance `distSq` to centres a0/a1 proves them nearest (Hamerly's bound).
+ */
+function hamerlyTest(distSq, lines, indent) {
+  lines.push(`${indent}const lower = vsub(v128.load(lowers + at), moved);`);
+  lines.push(`${indent}const h = v128.load64_lane(half + (a1 << 4), v128.load(half + (a0 << 4)), 1);`);
+  return `f64x2.lt(f64x2.sqrt(${distSq}), f64x2.max(lower, h))`;
+}
+
 export function kmeansBoundedUnrolled(d) {
+  const skipLines = [], fullLines = [];
+  const skipTest = hamerlyTest("ownSq", skipLines, "        ");
+  const fullTest = hamerlyTest("best", fullLines, "        ");
   const ownLines = [];
   const own = exactDistance(d, "o", ownLines, "        ");
   return `
@@ -554,9 +562,8 @@ ${loadFromColumns(d, "      ")}
 ${centreRows(d, "old", "        ")}
 ${ownLines.join("\n")}
         const ownSq = ${own};
-        const lower = vsub(v128.load(lowers + at), moved);
-        const h = v128.load64_lane(half + (a1 << 4), v128.load(half + (a0 << 4)), 1);
-        if (i64x2.all_true(f64x2.lt(f64x2.sqrt(ownSq), f64x2.max(lower, h)))) {
+${skipLines.join("\n")}
+        if (i64x2.all_true(${skipTest})) {
           v128.store(lowers + at, lower);
 ${weightsAt("          ")}
           v128.store(costb + (<usize>t << 4), vmul(wv, ownSq));
@@ -579,9 +586,8 @@ ${kmeansResolve(d)}
       const old = v128.load(owners + at);
       if (full) {
         // Would the stored bounds have let this pair skip? (Its centre is unchanged and provably so.)
-        const lower = vsub(v128.load(lowers + at), moved);
-        const hh = v128.load64_lane(half + (a1 << 4), v128.load(half + (a0 << 4)), 1);
-        if (i64x2.all_true(v128.and(i64x2.eq(old, bi), f64x2.lt(f64x2.sqrt(best), f64x2.max(lower, hh))))) skipped++;
+${fullLines.join("\n")}
+        if (i64x2.all_true(v128.and(i64x2.eq(old, bi), ${fullTest}))) skipped++;
       }
       v128.store(lowers + at, vmul(f64x2.sqrt(f64x2.max(lowerSq, f64x2(0.0, 0.0))), safety));
       v128.store(costb + (<usize>slot << 4), vmul(wv, best));

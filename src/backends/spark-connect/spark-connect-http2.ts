@@ -17,7 +17,7 @@
  */
 import net from "node:net";
 import tls from "node:tls";
-import { Metadata } from "@grpc/grpc-js";
+import { Metadata, status as GrpcStatus } from "@grpc/grpc-js";
 import { GrpcCode } from "./spark-connect-errors.js";
 import { HpackDecoder, encodeHeaders, type HeaderField } from "./spark-connect-hpack.js";
 
@@ -42,15 +42,9 @@ const MAX_STREAM_ID = 2 ** 31 - 1;
 /** A failed call, shaped like gRPC-js's ServiceError so the client's error handling serves both. */
 export class GrpcCallError extends Error {
   constructor(readonly code: number, readonly details: string, readonly metadata: Metadata = new Metadata()) {
-    super(`${code} ${codeName(code)}: ${details}`);
+    super(`${code} ${GrpcStatus[code] ?? `CODE_${code}`}: ${details}`);
     this.name = "GrpcCallError";
   }
-}
-
-function codeName(code: number): string {
-  return ["OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
-    "UNAUTHENTICATED"][code] ?? `CODE_${code}`;
 }
 
 /** The gRPC status of an HTTP response that is not gRPC (a proxy's error page), per gRPC's HTTP mapping. */
@@ -58,8 +52,8 @@ function httpStatusCode(status: number): number {
   switch (status) {
     case 400: return GrpcCode.INTERNAL;
     case 401: return GrpcCode.UNAUTHENTICATED;
-    case 403: return 7; // PERMISSION_DENIED
-    case 404: return 12; // UNIMPLEMENTED
+    case 403: return GrpcStatus.PERMISSION_DENIED;
+    case 404: return GrpcStatus.UNIMPLEMENTED;
     case 429: case 502: case 503: case 504: return GrpcCode.UNAVAILABLE;
     default: return GrpcCode.UNKNOWN;
   }
@@ -69,7 +63,7 @@ function httpStatusCode(status: number): number {
 function resetCode(h2code: number): number {
   if (h2code === H2Error.REFUSED_STREAM) return GrpcCode.UNAVAILABLE;
   if (h2code === H2Error.CANCEL) return GrpcCode.CANCELLED;
-  if (h2code === H2Error.ENHANCE_YOUR_CALM) return 8; // RESOURCE_EXHAUSTED
+  if (h2code === H2Error.ENHANCE_YOUR_CALM) return GrpcStatus.RESOURCE_EXHAUSTED;
   return GrpcCode.INTERNAL;
 }
 

@@ -356,19 +356,24 @@ export class KernelPool {
       );
     }
     this.ensure(end);
-    const buf = this.memory.buffer;
-    const view = (at: number): Float64Array => {
-      new Float64Array(buf, at + rows * 8, stride - rows).fill(0);
-      return new Float64Array(buf, at, rows);
-    };
-    const out: ResidentColumns = {
-      rows,
-      columns: Array.from({ length: d }, (_, j) => view(cols.data + j * stride * 8)),
-      weights: weighted ? view(cols.w) : null,
-      labels: labeled ? view(cols.y) : null,
-    };
-    this.store = { mode: "resident", rows, d, stride, cols, end, weighted, labeled };
+    const store: ResidentStore = { mode: "resident", rows, d, stride, cols, end, weighted, labeled };
+    this.store = store;
+    const out = this.views(store);
+    // The padding rows past the end are zeroed once, here.
+    for (const v of [...out.columns, out.weights, out.labels]) if (v) new Float64Array(v.buffer, v.byteOffset + rows * 8, stride - rows).fill(0);
     return out;
+  }
+
+  /** Views of a resident store's columns, weights and labels in the shared memory. */
+  private views(s: ResidentStore): ResidentColumns {
+    const buf = this.memory.buffer;
+    const view = (at: number): Float64Array => new Float64Array(buf, at, s.rows);
+    return {
+      rows: s.rows,
+      columns: Array.from({ length: s.d }, (_, j) => view(s.cols.data + j * s.stride * 8)),
+      weights: s.weighted ? view(s.cols.w) : null,
+      labels: s.labeled ? view(s.cols.y) : null,
+    };
   }
 
   /**
@@ -398,14 +403,7 @@ export class KernelPool {
       if (!s) throw new Error(`activate(): no kept data with handle ${handle} (discarded?)`);
       this.store = s;
       this.kmBounds = undefined;
-      const buf = this.memory.buffer;
-      const view = (at: number): Float64Array => new Float64Array(buf, at, s.rows);
-      return {
-        rows: s.rows,
-        columns: Array.from({ length: s.d }, (_, j) => view(s.cols.data + j * s.stride * 8)),
-        weights: s.weighted ? view(s.cols.w) : null,
-        labels: s.labeled ? view(s.cols.y) : null,
-      };
+      return this.views(s);
     });
   }
 

@@ -13,7 +13,7 @@ import { featureDimension, prng } from "../common.js";
 import type { BatchSpec, GlmStats, GmmPrecomputed, GmmStats, GramStats, KMeansStats, StatsProvider, SummaryStats, TrainingColumns } from "./provider.js";
 import { SqlStatsProvider } from "./sql-provider.js";
 import { assembledColumns, exportFrame, vectorColumns, type EngineColumns } from "./engine-columns.js";
-import { copyKey, RetainedCopies, type CopyKey, type RetainedCopy } from "./retained-copies.js";
+import { copyKey, RetainedCopies, type CopyFacts, type CopyKey, type RetainedCopy } from "./retained-copies.js";
 
 /** Bytes of training data the kernels take in memory by default: a quarter of RAM, at most 3 GiB (wasm32). */
 export function defaultKernelBudget(): number { return Math.min(os.totalmem() / 4, 3 * 2 ** 30); }
@@ -192,7 +192,7 @@ export class KernelStatsProvider implements StatsProvider {
         key = src ? copyKey(src.frame, src, opts) : copyKey(df, cols, opts);
         const kept = key && copies.get(key);
         if (kept) {
-          const provider = await KernelStatsProvider.fromCopy(kept, await pool.activate(kept.handle), pool, release, makeSql(kept.d));
+          const provider = KernelStatsProvider.over(kept, await pool.activate(kept.handle), pool, release, makeSql(kept.d));
           return { provider, d: kept.d, n: kept.rows };
         }
       }
@@ -212,15 +212,16 @@ export class KernelStatsProvider implements StatsProvider {
         return { provider, d, n };
       }
       copies?.makeRoom(n * perRow(d), budget);
+      const load = (from: EngineColumns): Promise<Loaded> => copyIntoPool(exportFrame(from, opts.normalize), pool, n, d, !!cols.labelCol, !!cols.weightCol);
       let loaded: Loaded;
       try {
-        loaded = await copyIntoPool(exportFrame(src, opts.normalize), pool, n, d, !!cols.labelCol, !!cols.weightCol);
+        loaded = await load(src);
       } catch (e) {
         // Kept copies can leave gaps too small for the new data below the wasm32 limit: drop them
         // all and load again.
         if (!(e instanceof RangeError) || !copies || copies.list().length === 0) throw e;
         copies.clear();
-        loaded = await copyIntoPool(exportFrame(src, opts.normalize), pool, n, d, !!cols.labelCol, !!cols.weightCol);
+        loaded = await load(src);
       }
       if (loaded.invalid > 0 && src.direct) {
         // Null or NaN inputs: read the vector column itself, so the assembler's handleInvalid
@@ -228,7 +229,7 @@ export class KernelStatsProvider implements StatsProvider {
         ({ d, n } = await dimension());
         src = vectorColumns(df, cols, d);
         key = key && copyKey(df, cols, opts);
-        loaded = await copyIntoPool(exportFrame(src, opts.normalize), pool, n, d, !!cols.labelCol, !!cols.weightCol);
+        loaded = await load(src);
       }
       const { views, invalid, nullLabels, stats } = loaded;
       const x = views.columns;
@@ -244,26 +245,25 @@ export class KernelStatsProvider implements StatsProvider {
           for (let r = 0; r < n; r++) col[r] -= m;
         }
       }
-      const facts = { rows: n, d, invalid, nullLabels, stats, shift, direct: src.direct };
+      const facts: CopyFacts = { rows: n, d, invalid, nullLabels, stats, shift, direct: src.direct };
       const kept = key && copies ? copies.add(key, facts, n * perRow(d)) : null;
-      if (kept) return { provider: await KernelStatsProvider.fromCopy(kept, views, pool, release, makeSql(d)), d, n };
-      const provider = new KernelStatsProvider(d, { x, y: views.labels, w: views.weights }, n, pool, release, invalid, nullLabels, shift, null, makeSql(d));
-      // Uncentered columns: the copy already went over them in row order.
-      if (!shift) provider.copyStats = stats;
-      provider.direct = src.direct;
-      return { provider, d, n };
+      return { provider: KernelStatsProvider.over(kept ?? facts, views, pool, release, makeSql(d)), d, n };
     } catch (e) {
       await release();
       throw e;
     }
   }
 
-  /** A provider over a copy kept in the pool (its views current), with what its load saw. */
-  private static async fromCopy(copy: RetainedCopy, views: ResidentColumns, pool: KernelPool, release: () => Promise<void>, makeSql: () => Promise<SqlStatsProvider>): Promise<KernelStatsProvider> {
-    const provider = new KernelStatsProvider(copy.d, { x: views.columns, y: views.labels, w: views.weights }, copy.rows, pool, release, copy.invalid, copy.nullLabels, copy.shift, null, makeSql);
-    if (!copy.shift) provider.copyStats = copy.stats;
-    provider.direct = copy.direct;
-    provider.summaries = copy.summaries;
+  /**
+   * A provider over resident columns (their views current) with what their load saw; over a
+   * retained copy, it shares the copy's summaries.
+   */
+  private static over(facts: CopyFacts | RetainedCopy, views: ResidentColumns, pool: KernelPool, release: () => Promise<void>, makeSql: () => Promise<SqlStatsProvider>): KernelStatsProvider {
+    const provider = new KernelStatsProvider(facts.d, { x: views.columns, y: views.labels, w: views.weights }, facts.rows, pool, release, facts.invalid, facts.nullLabels, facts.shift, null, makeSql);
+    // Uncentered columns: the copy already went over them in row order.
+    if (!facts.shift) provider.copyStats = facts.stats;
+    provider.direct = facts.direct;
+    if ("summaries" in facts) provider.summaries = facts.summaries;
     return provider;
   }
 
