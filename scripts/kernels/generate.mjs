@@ -770,6 +770,42 @@ ${lines.join("\n")}
 `;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Residual sums of a linear model (the regression summary's metrics), one pass.
+// Parameters: beta (d), b0. Labels in y. Output: sum w, sum w y, sum w y^2, sum w e^2, sum w |e|,
+// sum w p, sum w p^2, with p = b0 + beta . x and e = y - p.
+// ---------------------------------------------------------------------------------------------
+
+export function linearMetricsUnrolled(d) {
+  const pred = treeSum([...range(d).map((j) => `vmul(v128.load(params, ${j * 16}), x${j})`), `v128.load(params, ${d * 16})`]);
+  const names = ["sw", "swy", "swyy", "swee", "swae", "swp", "swpp"];
+  return `
+export function linmetrics_u${d}(${SIG}): void {
+  const cs: usize = <usize>stride << 3;
+${names.map((n) => `  let ${n} = f64x2(0.0, 0.0);`).join("\n")}
+  for (let i = start; i < end; i += 2) {
+${loadRowPair(d)}
+${LOAD_WEIGHTS}
+    const yl = v128.load(y + (<usize>i << 3));
+    const pr = ${pred};
+    const e = vsub(yl, pr);
+    const wy = vmul(wv, yl);
+    const we = vmul(wv, e);
+    const wp = vmul(wv, pr);
+    sw = vadd(sw, wv);
+    swy = vadd(swy, wy);
+    swyy = vadd(swyy, vmul(wy, yl));
+    swee = vadd(swee, vmul(we, e));
+    swae = vadd(swae, f64x2.abs(we));
+    swp = vadd(swp, wp);
+    swpp = vadd(swpp, vmul(wp, pr));
+  }
+${names.map((n, t) => `  v128.store(scratch, ${n}, ${t * 16});`).join("\n")}
+  flush(scratch, out, ${names.length});
+}
+`;
+}
+
 /**
  * The core module: the generic kernels (re-exported), the constant table's initializer and the
  * non-GMM kernels unrolled over d = 1..maxD.
@@ -777,7 +813,7 @@ ${lines.join("\n")}
 export function coreModule(maxD) {
   const parts = [HEADER, 'export * from "./generic";\nexport { init_constants } from "./common";\n'];
   for (let d = 1; d <= maxD; d++) {
-    parts.push(kmeansUnrolled(d), kmeansBoundedUnrolled(d), logisticUnrolled(d), multinomialUnrolled(d), gramUnrolled(d));
+    parts.push(kmeansUnrolled(d), kmeansBoundedUnrolled(d), logisticUnrolled(d), multinomialUnrolled(d), gramUnrolled(d), linearMetricsUnrolled(d));
   }
   return parts.join("\n");
 }

@@ -211,6 +211,20 @@ function multinomialReference(cols: Float64Array[], w: Float64Array | null, y: F
   return { loss, g, gb, sw };
 }
 
+/** Residual sums of a linear model, one row at a time (the linear-metrics kernel's reference). */
+function linearMetricsReference(cols: Float64Array[], w: Float64Array | null, y: Float64Array, coef: number[], b0: number): number[] {
+  const t = new Array(7).fill(0);
+  for (let i = 0; i < y.length; i++) {
+    const x = row(cols, i);
+    const wi = w ? w[i] : 1;
+    let p = b0;
+    for (let j = 0; j < x.length; j++) p += coef[j] * x[j];
+    const e = y[i] - p;
+    [wi, wi * y[i], wi * y[i] * y[i], wi * e * e, wi * Math.abs(e), wi * p, wi * p * p].forEach((v, k) => { t[k] += v; });
+  }
+  return t;
+}
+
 function gramReference(cols: Float64Array[], w: Float64Array | null, y: Float64Array | null): { sw: number; sx: number[]; xtx: number[]; xty: number[]; sy: number; syy: number } {
   const d = cols.length;
   const xtx = new Array(d * d).fill(0);
@@ -577,10 +591,18 @@ describe("ML kernels", () => {
           assert.deepEqual([...s.xty, s.sumY, s.sumYY], new Array(c.d + 2).fill(0));
         }
       }
+      if (c.labeled) {
+        const coef = Array.from({ length: c.d }, () => gauss(r));
+        const ref = linearMetricsReference(cols, w, y!, coef, 0.7);
+        for (const variant of ["generic", "auto"] as const) {
+          const m = await pool.linearMetrics(coef, 0.7, { variant });
+          close([m.weightSum, m.sumY, m.sumYY, m.sumSquaredError, m.sumAbsError, m.sumPred, m.sumPredSq], ref, `${variant} linear metrics`);
+        }
+      }
     });
   }
 
-  it("every unrolled k-means, logistic, multinomial and Gram kernel (d = 1..16) matches the reference", async () => {
+  it("every unrolled k-means, logistic, multinomial, Gram and linear-metrics kernel (d = 1..16) matches the reference", async () => {
     const n = 43;
     for (let d = 1; d <= 16; d++) {
       const r = rng(700 + d);
@@ -601,6 +623,8 @@ describe("ML kernels", () => {
       const gm = await pool.gram();
       const gr = gramReference(cols, w, y01);
       close([...gm.xtx, ...gm.xty, gm.sumYY], [...gr.xtx, ...gr.xty, gr.syy], `d=${d} Gram`);
+      const lm = await pool.linearMetrics(coef, -0.2);
+      close([lm.weightSum, lm.sumY, lm.sumYY, lm.sumSquaredError, lm.sumAbsError, lm.sumPred, lm.sumPredSq], linearMetricsReference(cols, w, y01, coef, -0.2), `d=${d} linear metrics`);
       await pool.loadColumns(cols, w, y3);
       const coefs = [coef, coef.map((v) => -v), coef.map((v) => v / 2)];
       const mn = await pool.multinomialStats(coefs, [0, 0.1, 0.2]);

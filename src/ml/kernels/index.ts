@@ -18,11 +18,11 @@ import { readFileSync } from "node:fs";
 import type { FromWorker, RunMessage } from "./protocol.js";
 import { Wasm, type WasmInstance, type WasmMemory, type WasmModule } from "./wasm-api.js";
 import {
-  type GmmParams, type GmmStats, type KMeansStats, type LogisticStats, type MultinomialStats, type GramStats,
-  packGmm, packRows, tri, unpackGmm, unpackKMeans, unpackLogistic, unpackMultinomial, unpackGram,
+  type GmmParams, type GmmStats, type KMeansStats, type LogisticStats, type MultinomialStats, type GramStats, type LinearMetricSums,
+  packGmm, packRows, tri, unpackGmm, unpackKMeans, unpackLogistic, unpackMultinomial, unpackGram, unpackLinearMetrics,
 } from "./params.js";
 
-export type { GmmParams, GmmStats, KMeansStats, LogisticStats, MultinomialStats, GramStats } from "./params.js";
+export type { GmmParams, GmmStats, KMeansStats, LogisticStats, MultinomialStats, GramStats, LinearMetricSums } from "./params.js";
 export { packGmm } from "./params.js";
 
 /** Which kernel family runs a pass; `auto` picks the fastest one built for the shape. */
@@ -566,14 +566,8 @@ export class KernelPool {
    * labels (0/1) come from `loadColumns`. log(1 + e^m) is evaluated without overflow.
    */
   async logisticStats(coefficients: ArrayLike<number>, intercept: number, options: PassOptions = {}): Promise<LogisticStats> {
-    const { out, d } = await this.pass({ ...options, labels: true }, ({ d }) => {
-      if (coefficients.length !== d) throw new RangeError(`coefficients have length ${coefficients.length}, expected ${d}`);
-      const p = new Float64Array(d + 1);
-      for (let j = 0; j < d; j++) p[j] = coefficients[j];
-      p[d] = intercept;
-      if (!p.every(Number.isFinite)) throw new RangeError("coefficients and intercept must be finite");
-      return { ...this.pick("logistic", 1, d, options.variant), k: 1, params: p, outLen: d + 3, scratchValues: 2 * d + 8 };
-    });
+    const { out, d } = await this.pass({ ...options, labels: true }, ({ d }) =>
+      ({ ...this.pick("logistic", 1, d, options.variant), k: 1, params: linearParams(coefficients, intercept, d), outLen: d + 3, scratchValues: 2 * d + 8 }));
     return unpackLogistic(out, d);
   }
 
@@ -604,8 +598,18 @@ export class KernelPool {
     return unpackGram(out, d);
   }
 
+  /**
+   * Residual sums of a linear model at (coefficients, intercept) over the loaded rows and labels:
+   * what a regression summary's r2, mean squared and absolute error and explained variance need.
+   */
+  async linearMetrics(coefficients: ArrayLike<number>, intercept: number, options: PassOptions = {}): Promise<LinearMetricSums> {
+    const { out } = await this.pass({ ...options, labels: true }, ({ d }) =>
+      ({ ...this.pick("linmetrics", 1, d, options.variant), k: 1, params: linearParams(coefficients, intercept, d), outLen: 7, scratchValues: 7 + d + 8 }));
+    return unpackLinearMetrics(out);
+  }
+
   /** Names the kernel that `auto` (or the given variant) runs for this shape. */
-  kernelFor(kind: "gmm" | "kmeans" | "logistic" | "multinomial" | "gram", k: number, d: number, variant: KernelVariant = "auto"): string {
+  kernelFor(kind: "gmm" | "kmeans" | "logistic" | "multinomial" | "gram" | "linmetrics", k: number, d: number, variant: KernelVariant = "auto"): string {
     const p = this.pick(kind, k, d, variant);
     return `${p.module}:${p.fn}`;
   }
@@ -856,6 +860,16 @@ class ChunkReader {
     }
     return rows;
   }
+}
+
+/** The parameters of a linear predictor: coefficients (d), then the intercept. */
+function linearParams(coefficients: ArrayLike<number>, intercept: number, d: number): Float64Array {
+  if (coefficients.length !== d) throw new RangeError(`coefficients have length ${coefficients.length}, expected ${d}`);
+  const p = new Float64Array(d + 1);
+  for (let j = 0; j < d; j++) p[j] = coefficients[j];
+  p[d] = intercept;
+  if (!p.every(Number.isFinite)) throw new RangeError("coefficients and intercept must be finite");
+  return p;
 }
 
 /**

@@ -64,6 +64,21 @@ export interface MultinomialStats {
 }
 
 /** Weighted moments for least squares (the normal equations). */
+/** Residual sums of a linear model at (coefficients, intercept): p = intercept + coefficients . x, e = y - p. */
+export interface LinearMetricSums {
+  /** sum_i w_i. */
+  readonly weightSum: number;
+  /** sum_i w_i y_i and sum_i w_i y_i^2. */
+  readonly sumY: number;
+  readonly sumYY: number;
+  /** sum_i w_i e_i^2 and sum_i w_i |e_i|. */
+  readonly sumSquaredError: number;
+  readonly sumAbsError: number;
+  /** sum_i w_i p_i and sum_i w_i p_i^2. */
+  readonly sumPred: number;
+  readonly sumPredSq: number;
+}
+
 export interface GramStats {
   /** sum w. */
   readonly weightSum: number;
@@ -216,6 +231,10 @@ export function unpackMultinomial(out: Float64Array, k: number, d: number): Mult
     interceptGradient: out.slice(1 + k * d, 1 + k * d + k),
     weightSum: out[1 + k * (d + 1)],
   };
+}
+
+export function unpackLinearMetrics(out: Float64Array): LinearMetricSums {
+  return { weightSum: out[0], sumY: out[1], sumYY: out[2], sumSquaredError: out[3], sumAbsError: out[4], sumPred: out[5], sumPredSq: out[6] };
 }
 
 export function unpackGram(out: Float64Array, d: number): GramStats {

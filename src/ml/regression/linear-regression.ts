@@ -13,9 +13,10 @@ import { ge, gt, inRange, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
 import { invertSPD, solveSPD, zeros, type Matrix } from "../linalg/dense.js";
 import { tTestPValue } from "../linalg/special.js";
-import { checkTrainingColumns, linearPredictors, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkTrainingColumns, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
 import { trainGlm, type Solver } from "./glm.js";
 import { regressionMetrics } from "./regression-metrics.js";
+import type { LinearMetricSums } from "../stats/provider.js";
 
 export interface LinearRegressionParams {
   featuresCol: string; labelCol: string; predictionCol: string; weightCol: string | null;
@@ -63,27 +64,14 @@ export class LinearRegressionTrainingSummary {
   get pValues(): number[] { return this.need().p; }
 }
 
-/** The same metrics as regressionMetrics, over in-process columns (kernel provider). */
-function localMetrics(x: readonly Float64Array[], y: Float64Array, w: Float64Array | null, beta: readonly number[], intercept: number, throughOrigin: boolean) {
-  const n = y.length;
-  let sw = 0, sy = 0, syy = 0, sse = 0, sae = 0, sp = 0, spp = 0;
-  // One pass over the rows, block by block: each prediction is intercept + b0·x0 + b1·x1 + ...,
-  // in that order.
-  const BLOCK = 4096;
-  const pred = new Float64Array(BLOCK);
-  for (let r0 = 0; r0 < n; r0 += BLOCK) {
-    const m = Math.min(BLOCK, n - r0);
-    linearPredictors(pred, x, beta, intercept, r0, m);
-    for (let k = 0; k < m; k++) {
-      const r = r0 + k, pr = pred[k], wr = w ? w[r] : 1, e = y[r] - pr;
-      sw += wr; sy += wr * y[r]; syy += wr * y[r] * y[r]; sse += wr * e * e; sae += wr * Math.abs(e); sp += wr * pr; spp += wr * pr * pr;
-    }
-  }
-  const ybar = sy / sw;
-  const sst = throughOrigin ? syy : syy - sw * ybar * ybar;
-  const mse = sse / sw;
-  return { meanSquaredError: mse, rootMeanSquaredError: Math.sqrt(mse), meanAbsoluteError: sae / sw, r2: 1 - sse / sst,
-    explainedVariance: (spp - 2 * ybar * sp + sw * ybar * ybar) / sw, weightSum: sw, count: n };
+/** The same metrics as regressionMetrics, from a provider's residual sums (one kernel pass). */
+function metricsFromSums(m: LinearMetricSums, count: number, throughOrigin: boolean) {
+  const sw = m.weightSum;
+  const ybar = m.sumY / sw;
+  const sst = throughOrigin ? m.sumYY : m.sumYY - sw * ybar * ybar;
+  const mse = m.sumSquaredError / sw;
+  return { meanSquaredError: mse, rootMeanSquaredError: Math.sqrt(mse), meanAbsoluteError: m.sumAbsError / sw, r2: 1 - m.sumSquaredError / sst,
+    explainedVariance: (m.sumPredSq - 2 * ybar * m.sumPred + sw * ybar * ybar) / sw, weightSum: sw, count };
 }
 
 /**
@@ -150,8 +138,8 @@ export class LinearRegression extends Estimator<LinearRegressionModel> {
         beta = Array.from(r.beta); intercept = r.intercepts[0]; history = [...r.objectiveHistory]; iterations = r.iterations; solver = r.solver;
       }
       const model = new LinearRegressionModel({ ...p, onProgress: null }, beta, intercept, this.uid);
-      const local = provider.localColumns();
-      const met = local && local.y ? localMetrics(local.x, local.y, local.w, beta, intercept, !p.fitIntercept)
+      const sums = await provider.linearMetrics(beta, intercept);
+      const met = sums ? metricsFromSums(sums, summary.count, !p.fitIntercept)
         : await regressionMetrics(model.transform(df), p.labelCol, p.predictionCol, p.weightCol, !p.fitIntercept);
       const icptDof = p.fitIntercept ? 1 : 0;
       const dof = met.count - d - icptDof;

@@ -8,7 +8,7 @@ import os from "node:os";
 import type { DataFrame } from "../../api/dataframe.js";
 import type { Session } from "../../session/session.js";
 import type { DuckDBBackend } from "../../backends/duckdb/duckdb-backend.js";
-import { KernelPool, type ColumnChunk, type ResidentColumns } from "../kernels/index.js";
+import { KernelPool, type ColumnChunk, type LinearMetricSums, type ResidentColumns } from "../kernels/index.js";
 import { featureDimension, prng } from "../common.js";
 import type { BatchSpec, GlmStats, GmmPrecomputed, GmmStats, GramStats, KMeansStats, StatsProvider, SummaryStats, TrainingColumns } from "./provider.js";
 import { SqlStatsProvider } from "./sql-provider.js";
@@ -426,6 +426,12 @@ export class KernelStatsProvider implements StatsProvider {
   }
 
   localColumns(): { readonly x: readonly Float64Array[]; readonly y: Float64Array | null; readonly w: Float64Array | null } | null { return this.local; }
+
+  async linearMetrics(coefficients: readonly number[], intercept: number): Promise<LinearMetricSums | null> {
+    // Centred columns would need the intercept moved; no estimator asks for both.
+    if (!this.local?.y || this.shift) return null;
+    return this.pool.linearMetrics(coefficients, intercept);
+  }
 
   async close(): Promise<void> {
     await this.release();

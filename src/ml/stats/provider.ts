@@ -5,6 +5,9 @@
  * WebAssembly kernels over columns copied once into shared memory (the embedded engine).
  */
 import type { Matrix } from "../linalg/dense.js";
+import type { LinearMetricSums } from "../kernels/params.js";
+
+export type { LinearMetricSums };
 
 /** Per-component constants of a Gaussian mixture, ready for the E-step. */
 export interface GmmPrecomputed {
@@ -118,6 +121,12 @@ export interface StatsProvider {
    * small per-row summaries need no extra pass through the engine; null otherwise.
    */
   localColumns(): { readonly x: readonly Float64Array[]; readonly y: Float64Array | null; readonly w: Float64Array | null } | null;
+  /**
+   * Residual sums of a linear model over the training rows and labels, when this provider can
+   * take them in one pass of its own (the kernel provider over resident data); null otherwise
+   * (then the caller evaluates the model through the engine).
+   */
+  linearMetrics(coefficients: readonly number[], intercept: number): Promise<LinearMetricSums | null>;
   /** Up to `n` rows' features, drawn deterministically from `seed`, for initialisation. */
   sample(n: number, seed: number): Promise<number[][]>;
   close(): Promise<void>;

@@ -273,5 +273,7 @@ export class SqlStatsProvider implements StatsProvider {
 
   localColumns(): null { return null; }
 
+  async linearMetrics(): Promise<null> { return null; }
+
   async close(): Promise<void> { await this.base.unpersist(); }
 }

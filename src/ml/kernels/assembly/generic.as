@@ -179,6 +179,35 @@ export function logistic_generic(data: usize, stride: i32, d: i32, w: usize, y: 
   flush(scratch, out, nacc);
 }
 
+// Residual sums of a linear model at (beta, b0); labels in y. Output: sum w, sum w y, sum w y^2,
+// sum w e^2, sum w |e|, sum w p, sum w p^2, with p = b0 + beta . x and e = y - p.
+export function linmetrics_generic(data: usize, stride: i32, d: i32, w: usize, y: usize, params: usize, k: i32, scratch: usize, out: usize, start: i32, end: i32): void {
+  const cs: usize = <usize>stride << 3;
+  const nacc = 7;
+  memory.fill(scratch, 0, <usize>nacc << 4);
+  const xb = scratch + (<usize>nacc << 4);
+  const b0 = v128.load(params + (<usize>d << 4));
+  for (let i = start; i < end; i += 2) {
+    loadPair(data, cs, i, d, xb);
+    const wv = weights(w, i, end);
+    const yl = v128.load(y + (<usize>i << 3));
+    let p = b0;
+    for (let j = 0; j < d; j++) p = vadd(p, vmul(v128.load(params + (<usize>j << 4)), xat(xb, j)));
+    const e = vsub(yl, p);
+    const wy = vmul(wv, yl);
+    const we = vmul(wv, e);
+    const wp = vmul(wv, p);
+    acc(scratch, 0, wv);
+    acc(scratch, 16, wy);
+    acc(scratch, 32, vmul(wy, yl));
+    acc(scratch, 48, vmul(we, e));
+    acc(scratch, 64, f64x2.abs(we));
+    acc(scratch, 80, wp);
+    acc(scratch, 96, vmul(wp, p));
+  }
+  flush(scratch, out, nacc);
+}
+
 export function multinomial_generic(data: usize, stride: i32, d: i32, w: usize, y: usize, params: usize, k: i32, scratch: usize, out: usize, start: i32, end: i32): void {
   const cs: usize = <usize>stride << 3;
   const nacc = k * (d + 1) + 2;
