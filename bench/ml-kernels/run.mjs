@@ -13,6 +13,7 @@
 // - k-means: k (3d + 2) + 2d + 2 (distance, compare/select, the sums of the winner).
 // - logistic: 4d + 40 (margin, gradient, exp/log1p/division).
 // - Gram: d(d+1) + 4d + 6.
+// - linear-model residuals (LinearRegression's summary): 2d + 12.
 // Peak: cores x clock x 8 flop/cycle. Zen 4 (and Zen 2/3, recent Intel) issue two 128-bit
 // multiplies and two 128-bit adds per cycle: 4 f64x2 operations = 8 double flops. Node 20 has
 // no FMA for wasm without a flag, so 8 is the ceiling for these kernels. The clock is the
@@ -30,7 +31,7 @@ const arg = (name, def) => {
 };
 const ROWS = arg("rows", "1000000,10000000").split(",").map(Number);
 const REPS = Number(arg("reps", "5"));
-const ONLY = arg("only", "gmm,kmeans,logistic,multinomial,gram,spill").split(",");
+const ONLY = arg("only", "gmm,kmeans,logistic,multinomial,gram,linmetrics,spill").split(",");
 const CORES = availableParallelism();
 
 function mhz() {
@@ -170,6 +171,13 @@ for (const n of ROWS) {
     const f = d * (d + 1) + 4 * d + 6;
     for (const variant of ["generic", "unrolled"]) {
       for (const workers of [1, CORES]) record(`Gram d=${d}`, n, variant, workers, await time(() => pool.gram({ variant, workers }), workers), f);
+    }
+  }
+  if (ONLY.includes("linmetrics")) {
+    const coef = Array.from({ length: d }, (_, j) => (j % 2 ? 0.4 : -0.2));
+    const f = 2 * d + 12;
+    for (const variant of ["generic", "unrolled"]) {
+      for (const workers of [1, CORES]) record(`linear metrics d=${d}`, n, variant, workers, await time(() => pool.linearMetrics(coef, 0.1, { variant, workers }), workers), f);
     }
   }
   if (ONLY.includes("multinomial")) {
