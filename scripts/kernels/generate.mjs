@@ -332,11 +332,11 @@ function loadFromColumns(d, indent) {
  * Copies x0.. into slot `slot` of xblk, and in single precision into half `slot & 1` of the
  * four-row vectors of xq (two pairs per d f32x4).
  */
-function toBlock(d, slot, indent) {
+function toBlock(d, slot, indent, f64 = true) {
   return [
-    `${indent}{ const xt = xblk + <usize>${slot} * ${d * 16};`,
+    `${indent}{ ${f64 ? `const xt = xblk + <usize>${slot} * ${d * 16};` : ""}`,
     `${indent}  const xs = xq + <usize>(${slot} >> 1) * ${d * 16} + (<usize>(${slot} & 1) << 3);`,
-    ...range(d).map((j) => `${indent}  v128.store(xt, x${j}, ${j * 16}); v128.store64_lane(xs, f32x4.demote_f64x2_zero(x${j}), 0, ${j * 16});`),
+    ...range(d).map((j) => `${indent}  ${f64 ? `v128.store(xt, x${j}, ${j * 16}); ` : ""}v128.store64_lane(xs, f32x4.demote_f64x2_zero(x${j}), 0, ${j * 16});`),
     `${indent}}`,
   ].join("\n");
 }
@@ -538,7 +538,7 @@ function hamerlyTest(distSq, lines, indent) {
 
 export function kmeansBoundedUnrolled(d) {
   const skipLines = [], fullLines = [];
-  const skipTest = hamerlyTest("ownSq", skipLines, "      ");
+  const skipTest = hamerlyTest("ownSq", skipLines, "        ");
   const fullTest = hamerlyTest("best", fullLines, "        ");
   const ownLines = [];
   const own = exactDistance(d, "o", ownLines, "        ");
@@ -549,6 +549,7 @@ ${kmeansSetup(d)}
   const moved = v128.load(half + (<usize>k << 4));
   const safety = v128.load(half + (<usize>k << 4), 16);
   const full = f64x2.extract_lane(v128.load(half + (<usize>k << 4), 32), 0) != 0.0;
+  const sparse = f64x2.extract_lane(v128.load(half + (<usize>k << 4), 48), 0) != 0.0;
   const lowers = y;
   const owners = y + cs;
   let skipped = 0;
@@ -558,23 +559,27 @@ ${kmeansSetup(d)}
     for (let t = 0; t < pairs; t++) {
       const i = i0 + (t << 1);
 ${loadFromColumns(d, "      ")}
-      // No branch on the test: the pair is always written to slot np of the block, and np moves
-      // on only when the pair cannot skip, so which pairs skip (often close to half of them, at
-      // random) costs no mispredicted branches.
-      store<i32>(list + (<usize>np << 2), t);
-${toBlock(d, "np", "      ")}
-      const at = <usize>i << 3;
-      const old = v128.load(owners + at);
-${centreRows(d, "old", "      ")}
+      let skip = false;
+      if (!full) {
+        const at = <usize>i << 3;
+        const old = v128.load(owners + at);
+${centreRows(d, "old", "        ")}
 ${ownLines.join("\n")}
-      const ownSq = ${own};
+        const ownSq = ${own};
 ${skipLines.join("\n")}
-      const skip = !full & i64x2.all_true(${skipTest});
-      // (A full pass reads the stored bound again after the search, to count would-be skips.)
-      if (!full) v128.store(lowers + at, lower);
-${weightsAt("      ")}
-      v128.store(costb + (<usize>t << 4), vmul(wv, ownSq));
-      skipped += <i32>skip;
+        skip = i64x2.all_true(${skipTest});
+        v128.store(lowers + at, lower);
+${weightsAt("        ")}
+        v128.store(costb + (<usize>t << 4), vmul(wv, ownSq));
+        skipped += <i32>skip;
+        // When most pairs skip, a branch on the test is the cheaper way (mostly taken, so mostly
+        // predicted). Otherwise which pairs skip is close to random, and a branch would be
+        // mispredicted about every other pair: then the pair is written to slot np of the block
+        // in any case, and np moves on only when it cannot skip.
+        if (sparse && skip) continue;
+      }
+      store<i32>(list + (<usize>np << 2), t);
+${toBlock(d, "np", "      ", false)}
       np += 1 - <i32>skip;
     }
 ${kmeansBlockSearch(d)}
@@ -582,7 +587,7 @@ ${kmeansBlockSearch(d)}
       const slot = load<i32>(list + (<usize>t << 2));
       const i = i0 + (slot << 1);
       const at = <usize>i << 3;
-${fromBlock(d)}
+${loadFromColumns(d, "      ")}
 ${weightsAt("      ")}
 ${kmeansResolve(d)}
       const old = v128.load(owners + at);
