@@ -285,8 +285,9 @@ ${m.join("\n")}
 //
 // The kernels work on blocks of KMEANS_BLOCK_PAIRS row pairs, in three steps:
 // 1. the block's rows (for the bounded kernel: those that cannot skip the search) are copied pair
-//    by pair into scratch (xblk, d f64x2 per pair), so later steps read them at constant offsets,
-//    and in single precision four rows to a vector (xq, d f32x4 per two pairs) for the search;
+//    by pair in single precision, four rows to a vector (xq, d f32x4 per two pairs), for the
+//    search, and (plain kernel) as they are into scratch (xblk, d f64x2 per pair), so step 3
+//    reads them at constant offsets (the bounded kernel reads its pairs from the columns again);
 // 2. the search, centre by centre over the block, in single precision (kmeansBlockSearch);
 // 3. per pair: the exact squared distance to the chosen centre (its cost; near-ties are settled
 //    on exact distances first), and its weight and coordinates added to the centre's sums.
@@ -512,21 +513,28 @@ ${kmeansFinish(d)}
 // every centre but the assigned one, then the assigned centre's index (an i64). Parameters: those
 // of the plain kernel, then per centre half the distance to its nearest other centre (k), the
 // largest distance any centre moved since the state was written, the bounds' safety factor (just
-// below 1), and the full-pass flag (1 = search every row, ignore the stored centre).
+// below 1), the full-pass flag (1 = search every row, ignore the stored centre) and the sparse
+// flag (1 = branch on each pair's test, see below).
 // Each row's distance to its assigned centre is computed exactly (it is the row's cost), so only
 // the lower bound is carried. A row pair skips the search when, on both lanes, that distance is
 // strictly below max(lower bound, half-separation): then no other centre is as near (triangle
 // inequality), so the nearest centre, first on ties, is unchanged. The pairs of a block that
-// cannot skip are listed and copied to xblk, and only they go through the search. Costs are
-// added in row order, as the plain kernel adds them, so the total is bit for bit the same.
+// cannot skip are listed and copied to xq, and only they go through the search. In the middle
+// of a run about half the pairs skip, nearly at random, so a branch on the test would be
+// mispredicted about every other pair (measured: the searched pairs then cost twice as much
+// each): unless the sparse flag is set (nearly all pairs skipped in the last pass, so a branch
+// is mostly predicted), every pair is copied and listed at the next free slot, which moves on
+// only past a pair that cannot skip. Costs are added in row order, as the plain kernel adds
+// them, so the total is bit for bit the same.
 // After the cost, `out` gets the number of pairs that skipped; on a full pass, the number that
 // would have skipped with the stored bounds (the caller runs full passes while skips are rare).
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Declares `lower` (the row pair's stored lower bound less the largest centre move) and `h` (half
- * the separation of centres a0/a1 from their nearest others), and returns the test that the
- * squared distance `distSq` to centres a0/a1 proves them nearest (Hamerly's bound).
+ * Declares `lower` (the row pair's stored lower bound less the largest centre move), `h` (half
+ * the separation of centres a0/a1 from their nearest others) and `bound` (the larger of the two),
+ * and returns the test that the squared distance `distSq` to centres a0/a1 proves them nearest
+ * (Hamerly's bound).
  */
 function hamerlyTest(distSq, lines, indent) {
   lines.push(`${indent}const lower = vsub(v128.load(lowers + at), moved);`);
@@ -596,7 +604,7 @@ ${kmeansResolve(d)}
 ${fullLines.join("\n")}
         if (i64x2.all_true(v128.and(i64x2.eq(old, bi), ${fullTest}))) skipped++;
       }
-      v128.store(lowers + at, vmul(f64x2.sqrt(f64x2.max(lowerSq, f64x2(0.0, 0.0))), safety));
+      v128.store(lowers + at, vmul(f64x2.sqrt(f64x2.pmax(lowerSq, f64x2(0.0, 0.0))), safety));
       v128.store(costb + (<usize>slot << 4), vmul(wv, best));
       if (full) {
 ${addPair(d, "a0", "a1", "+", "        ")}
