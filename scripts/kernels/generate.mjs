@@ -412,9 +412,7 @@ ${hoist}
  * `best` (the exact squared distance to it), `lowerSq` (a lower bound on the squared distance to
  * every other centre), q0/q1 and a0/a1 (the chosen centres' rows and indices per lane).
  */
-function kmeansResolve(d) {
-  const inner = [];
-  const dist = exactDistance(d, "e", inner, "      ");
+function kmeansResolve(d, exact = true) {
   return `      const st = <usize>t << 3;
       let best = f64x2.promote_low_f32x4(v128.load64_zero(bestb + st));
       let second = f64x2.promote_low_f32x4(v128.load64_zero(secb + st));
@@ -436,10 +434,16 @@ function kmeansResolve(d) {
           bi = v128.bitselect(i64x2.splat(<i64>c), bi, lt);
         }
         lowerSq = second;
-      }
-${centreRows(d, "bi", "      ")}
+      }${exact ? `\n${exactBest(d, "      ")}` : ""}`;
+}
+
+/** The rest of step 3's first half: q0/q1 and a0/a1 for the chosen centres, and `best`, the exact squared distance to them. */
+function exactBest(d, indent) {
+  const inner = [];
+  const dist = exactDistance(d, "e", inner, indent);
+  return `${centreRows(d, "bi", indent)}
 ${inner.join("\n")}
-      best = ${dist};`;
+${indent}best = ${dist};`;
 }
 
 /** Loads x0.. of block slot t from xblk. */
@@ -547,7 +551,7 @@ function hamerlyTest(distSq, lines, indent) {
 export function kmeansBoundedUnrolled(d) {
   const skipLines = [], fullLines = [];
   const skipTest = hamerlyTest("ownSq", skipLines, "        ");
-  const fullTest = hamerlyTest("best", fullLines, "        ");
+  const fullTest = hamerlyTest("best", fullLines, "          ");
   const ownLines = [];
   const own = exactDistance(d, "o", ownLines, "        ");
   return `
@@ -597,19 +601,18 @@ ${kmeansBlockSearch(d)}
       const at = <usize>i << 3;
 ${loadFromColumns(d, "      ")}
 ${weightsAt("      ")}
-${kmeansResolve(d)}
+${kmeansResolve(d, false)}
       const old = v128.load(owners + at);
-      if (full) {
-        // Would the stored bounds have let this pair skip? (Its centre is unchanged and provably so.)
+      // A pair that keeps its centres (most of them) already has its cost from step 1.
+      if (full || !i64x2.all_true(i64x2.eq(old, bi))) {
+${exactBest(d, "        ")}
+        v128.store(costb + (<usize>slot << 4), vmul(wv, best));
+        if (full) {
+          // Would the stored bounds have let this pair skip? (Its centre is unchanged and provably so.)
 ${fullLines.join("\n")}
-        if (i64x2.all_true(v128.and(i64x2.eq(old, bi), ${fullTest}))) skipped++;
-      }
-      v128.store(lowers + at, vmul(f64x2.sqrt(f64x2.pmax(lowerSq, f64x2(0.0, 0.0))), safety));
-      v128.store(costb + (<usize>slot << 4), vmul(wv, best));
-      if (full) {
-${addPair(d, "a0", "a1", "+", "        ")}
-      } else {
-        if (!i64x2.all_true(i64x2.eq(old, bi))) {
+          if (i64x2.all_true(v128.and(i64x2.eq(old, bi), ${fullTest}))) skipped++;
+${addPair(d, "a0", "a1", "+", "          ")}
+        } else {
           // Rows that changed centre move from the old centre's sums to the new one's; a row that
           // stayed (the other lane) gets weight 0 in both.
           const b0 = <usize>i64x2.extract_lane(old, 0);
@@ -622,6 +625,7 @@ ${addPair(d, "b0", "b1", "-", "            ")}
           }
         }
       }
+      v128.store(lowers + at, vmul(f64x2.sqrt(f64x2.pmax(lowerSq, f64x2(0.0, 0.0))), safety));
       v128.store(owners + at, bi);
     }
     for (let t = 0; t < pairs; t++) cost = vadd(cost, v128.load(costb + (<usize>t << 4)));
