@@ -285,8 +285,9 @@ ${m.join("\n")}
 //
 // The kernels work on blocks of KMEANS_BLOCK_PAIRS row pairs, in three steps:
 // 1. the block's rows (for the bounded kernel: those that cannot skip the search) are copied pair
-//    by pair into scratch (xblk, d f64x2 per pair), so later steps read them at constant offsets,
-//    and in single precision four rows to a vector (xq, d f32x4 per two pairs) for the search;
+//    by pair in single precision, four rows to a vector (xq, d f32x4 per two pairs), for the
+//    search, and (plain kernel) as they are into scratch (xblk, d f64x2 per pair), so step 3
+//    reads them at constant offsets (the bounded kernel reads its pairs from the columns again);
 // 2. the search, centre by centre over the block, in single precision (kmeansBlockSearch);
 // 3. per pair: the exact squared distance to the chosen centre (its cost; near-ties are settled
 //    on exact distances first), and its weight and coordinates added to the centre's sums.
@@ -332,11 +333,11 @@ function loadFromColumns(d, indent) {
  * Copies x0.. into slot `slot` of xblk, and in single precision into half `slot & 1` of the
  * four-row vectors of xq (two pairs per d f32x4).
  */
-function toBlock(d, slot, indent) {
+function toBlock(d, slot, indent, f64 = true) {
   return [
-    `${indent}{ const xt = xblk + <usize>${slot} * ${d * 16};`,
+    `${indent}{ ${f64 ? `const xt = xblk + <usize>${slot} * ${d * 16};` : ""}`,
     `${indent}  const xs = xq + <usize>(${slot} >> 1) * ${d * 16} + (<usize>(${slot} & 1) << 3);`,
-    ...range(d).map((j) => `${indent}  v128.store(xt, x${j}, ${j * 16}); v128.store64_lane(xs, f32x4.demote_f64x2_zero(x${j}), 0, ${j * 16});`),
+    ...range(d).map((j) => `${indent}  ${f64 ? `v128.store(xt, x${j}, ${j * 16}); ` : ""}v128.store64_lane(xs, f32x4.demote_f64x2_zero(x${j}), 0, ${j * 16});`),
     `${indent}}`,
   ].join("\n");
 }
@@ -411,9 +412,7 @@ ${hoist}
  * `best` (the exact squared distance to it), `lowerSq` (a lower bound on the squared distance to
  * every other centre), q0/q1 and a0/a1 (the chosen centres' rows and indices per lane).
  */
-function kmeansResolve(d) {
-  const inner = [];
-  const dist = exactDistance(d, "e", inner, "      ");
+function kmeansResolve(d, exact = true) {
   return `      const st = <usize>t << 3;
       let best = f64x2.promote_low_f32x4(v128.load64_zero(bestb + st));
       let second = f64x2.promote_low_f32x4(v128.load64_zero(secb + st));
@@ -435,10 +434,16 @@ function kmeansResolve(d) {
           bi = v128.bitselect(i64x2.splat(<i64>c), bi, lt);
         }
         lowerSq = second;
-      }
-${centreRows(d, "bi", "      ")}
+      }${exact ? `\n${exactBest(d, "      ")}` : ""}`;
+}
+
+/** The rest of step 3's first half: q0/q1 and a0/a1 for the chosen centres, and `best`, the exact squared distance to them. */
+function exactBest(d, indent) {
+  const inner = [];
+  const dist = exactDistance(d, "e", inner, indent);
+  return `${centreRows(d, "bi", indent)}
 ${inner.join("\n")}
-      best = ${dist};`;
+${indent}best = ${dist};`;
 }
 
 /** Loads x0.. of block slot t from xblk. */
@@ -512,32 +517,41 @@ ${kmeansFinish(d)}
 // every centre but the assigned one, then the assigned centre's index (an i64). Parameters: those
 // of the plain kernel, then per centre half the distance to its nearest other centre (k), the
 // largest distance any centre moved since the state was written, the bounds' safety factor (just
-// below 1), and the full-pass flag (1 = search every row, ignore the stored centre).
+// below 1), the full-pass flag (1 = search every row, ignore the stored centre) and the sparse
+// flag (1 = branch on each pair's test, see below).
 // Each row's distance to its assigned centre is computed exactly (it is the row's cost), so only
 // the lower bound is carried. A row pair skips the search when, on both lanes, that distance is
 // strictly below max(lower bound, half-separation): then no other centre is as near (triangle
 // inequality), so the nearest centre, first on ties, is unchanged. The pairs of a block that
-// cannot skip are listed and copied to xblk, and only they go through the search. Costs are
-// added in row order, as the plain kernel adds them, so the total is bit for bit the same.
+// cannot skip are listed and copied to xq, and only they go through the search. In the middle
+// of a run about half the pairs skip, nearly at random, so a branch on the test would be
+// mispredicted about every other pair (measured: the searched pairs then cost twice as much
+// each): unless the sparse flag is set (nearly all pairs skipped in the last pass, so a branch
+// is mostly predicted), every pair is copied and listed at the next free slot, which moves on
+// only past a pair that cannot skip. Costs are added in row order, as the plain kernel adds
+// them, so the total is bit for bit the same.
 // After the cost, `out` gets the number of pairs that skipped; on a full pass, the number that
 // would have skipped with the stored bounds (the caller runs full passes while skips are rare).
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Declares `lower` (the row pair's stored lower bound less the largest centre move) and `h` (half
- * the separation of centres a0/a1 from their nearest others), and returns the test that the
- * squared distance `distSq` to centres a0/a1 proves them nearest (Hamerly's bound).
+ * Declares `lower` (the row pair's stored lower bound less the largest centre move), `h` (half
+ * the separation of centres a0/a1 from their nearest others) and `bound` (the larger of the two),
+ * and returns the test that the squared distance `distSq` to centres a0/a1 proves them nearest
+ * (Hamerly's bound).
  */
 function hamerlyTest(distSq, lines, indent) {
   lines.push(`${indent}const lower = vsub(v128.load(lowers + at), moved);`);
   lines.push(`${indent}const h = v128.load64_lane(half + (a1 << 4), v128.load(half + (a0 << 4)), 1);`);
-  return `f64x2.lt(f64x2.sqrt(${distSq}), f64x2.max(lower, h))`;
+  // Squares compared: max(lower, h) >= 0 as h >= 0, and no square root delays the test.
+  lines.push(`${indent}const bound = f64x2.pmax(lower, h);`);
+  return `f64x2.lt(${distSq}, vmul(bound, bound))`;
 }
 
 export function kmeansBoundedUnrolled(d) {
   const skipLines = [], fullLines = [];
   const skipTest = hamerlyTest("ownSq", skipLines, "        ");
-  const fullTest = hamerlyTest("best", fullLines, "        ");
+  const fullTest = hamerlyTest("best", fullLines, "          ");
   const ownLines = [];
   const own = exactDistance(d, "o", ownLines, "        ");
   return `
@@ -547,6 +561,7 @@ ${kmeansSetup(d)}
   const moved = v128.load(half + (<usize>k << 4));
   const safety = v128.load(half + (<usize>k << 4), 16);
   const full = f64x2.extract_lane(v128.load(half + (<usize>k << 4), 32), 0) != 0.0;
+  const sparse = f64x2.extract_lane(v128.load(half + (<usize>k << 4), 48), 0) != 0.0;
   const lowers = y;
   const owners = y + cs;
   let skipped = 0;
@@ -556,6 +571,7 @@ ${kmeansSetup(d)}
     for (let t = 0; t < pairs; t++) {
       const i = i0 + (t << 1);
 ${loadFromColumns(d, "      ")}
+      let skip = false;
       if (!full) {
         const at = <usize>i << 3;
         const old = v128.load(owners + at);
@@ -563,38 +579,40 @@ ${centreRows(d, "old", "        ")}
 ${ownLines.join("\n")}
         const ownSq = ${own};
 ${skipLines.join("\n")}
-        if (i64x2.all_true(${skipTest})) {
-          v128.store(lowers + at, lower);
-${weightsAt("          ")}
-          v128.store(costb + (<usize>t << 4), vmul(wv, ownSq));
-          skipped++;
-          continue;
-        }
+        skip = i64x2.all_true(${skipTest});
+        v128.store(lowers + at, lower);
+${weightsAt("        ")}
+        v128.store(costb + (<usize>t << 4), vmul(wv, ownSq));
+        skipped += <i32>skip;
+        // When most pairs skip, a branch on the test is the cheaper way (mostly taken, so mostly
+        // predicted). Otherwise which pairs skip is close to random, and a branch would be
+        // mispredicted about every other pair: then the pair is written to slot np of the block
+        // in any case, and np moves on only when it cannot skip.
+        if (sparse && skip) continue;
       }
       store<i32>(list + (<usize>np << 2), t);
-${toBlock(d, "np", "      ")}
-      np++;
+${toBlock(d, "np", "      ", false)}
+      np += 1 - <i32>skip;
     }
 ${kmeansBlockSearch(d)}
     for (let t = 0; t < np; t++) {
       const slot = load<i32>(list + (<usize>t << 2));
       const i = i0 + (slot << 1);
       const at = <usize>i << 3;
-${fromBlock(d)}
+${loadFromColumns(d, "      ")}
 ${weightsAt("      ")}
-${kmeansResolve(d)}
+${kmeansResolve(d, false)}
       const old = v128.load(owners + at);
-      if (full) {
-        // Would the stored bounds have let this pair skip? (Its centre is unchanged and provably so.)
+      // A pair that keeps its centres (most of them) already has its cost from step 1.
+      if (full || !i64x2.all_true(i64x2.eq(old, bi))) {
+${exactBest(d, "        ")}
+        v128.store(costb + (<usize>slot << 4), vmul(wv, best));
+        if (full) {
+          // Would the stored bounds have let this pair skip? (Its centre is unchanged and provably so.)
 ${fullLines.join("\n")}
-        if (i64x2.all_true(v128.and(i64x2.eq(old, bi), ${fullTest}))) skipped++;
-      }
-      v128.store(lowers + at, vmul(f64x2.sqrt(f64x2.max(lowerSq, f64x2(0.0, 0.0))), safety));
-      v128.store(costb + (<usize>slot << 4), vmul(wv, best));
-      if (full) {
-${addPair(d, "a0", "a1", "+", "        ")}
-      } else {
-        if (!i64x2.all_true(i64x2.eq(old, bi))) {
+          if (i64x2.all_true(v128.and(i64x2.eq(old, bi), ${fullTest}))) skipped++;
+${addPair(d, "a0", "a1", "+", "          ")}
+        } else {
           // Rows that changed centre move from the old centre's sums to the new one's; a row that
           // stayed (the other lane) gets weight 0 in both.
           const b0 = <usize>i64x2.extract_lane(old, 0);
@@ -607,6 +625,7 @@ ${addPair(d, "b0", "b1", "-", "            ")}
           }
         }
       }
+      v128.store(lowers + at, vmul(f64x2.sqrt(f64x2.pmax(lowerSq, f64x2(0.0, 0.0))), safety));
       v128.store(owners + at, bi);
     }
     for (let t = 0; t < pairs; t++) cost = vadd(cost, v128.load(costb + (<usize>t << 4)));

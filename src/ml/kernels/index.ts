@@ -143,10 +143,20 @@ const KMEANS_REFRESH = 32;
 /**
  * Below this share of skipping row pairs, the next pass is a full one: it searches every pair
  * without testing the bounds first, and replaces the sums instead of updating them for the rows
- * that moved, which costs less than skipping so few (measured on 1M x 8, k = 8: a bounded pass
- * costs about as much as a full one at a third of the pairs skipping).
+ * that moved. (Measured on 1M x 8, k = 8: a bounded pass costs about as much as a full one when
+ * almost no pair skips, and two thirds of it at 40%; a lower threshold would save time in the
+ * first passes, but it changes which passes recompute the sums, and so the last bits of the
+ * centres, which stay as they were.)
  */
 const KMEANS_MIN_SKIP = 0.35;
+
+/**
+ * From this share of skipping row pairs (in the last pass) on, a bounded pass branches on each
+ * pair's test; below it, it copies every pair to the search's block and keeps those that cannot
+ * skip without a branch (see kmeansb_u in scripts/kernels/generate.mjs): measured on 1M x 8,
+ * k = 8, the branch costs less from about nine in ten pairs skipping.
+ */
+const KMEANS_SPARSE = 0.9;
 
 /** Shrinks lower bounds and half-separations by this factor: rounding can never make a skip wrong. */
 const BOUND_SAFETY = 1 - 1e-10;
@@ -512,12 +522,13 @@ export class KernelPool {
       // sums cannot build up, and whenever too few pairs skip.
       const full = b.centres === null || b.sums === null || b.sinceFull >= KMEANS_REFRESH || b.skipRate < KMEANS_MIN_SKIP;
       b.sinceFull = full ? 1 : b.sinceFull + 1;
-      const all = new Float64Array(params.length + k + 3);
+      const all = new Float64Array(params.length + k + 4);
       all.set(params);
       all.set(half, params.length);
       all[params.length + k] = moved;
       all[params.length + k + 1] = BOUND_SAFETY;
       all[params.length + k + 2] = full ? 1 : 0;
+      all[params.length + k + 3] = b.skipRate >= KMEANS_SPARSE ? 1 : 0;
       const n = k * (s.d + 1);
       return {
         module: manifest().core, fn: `kmeansb_u${s.d}`, ...base, params: all, y: b.at,
