@@ -30,35 +30,30 @@ export function prng(seed: number): () => number {
   };
 }
 
-/** Checks that `col` exists and is a vector (array of numbers) or numeric column; returns its type. */
-export async function checkFeatures(df: DataFrame, col: string, owner: string, known?: StructType): Promise<DataType> {
-  const schema = known ?? await df.schema();
+/** The type of field `col` of `schema` (case-insensitive); when missing, an error listing the columns there are. */
+function field(schema: StructType, col: string, missing: string, hint = ""): DataType {
   const f = schema.fields.find((x) => x.name.toLowerCase() === col.toLowerCase());
-  if (!f) {
-    throw new AnalysisError(`${owner}: the features column ${q(col)} does not exist. Columns: [${schema.fields.map((x) => q(x.name)).join(", ")}]. Build it with new VectorAssembler({ inputCols: [...], outputCol: ${JSON.stringify(col)} }).`, "UNRESOLVED_COLUMN");
-  }
-  const t = f.type;
-  if (typeof t === "object" && t.type === "array" && isNumericType(t.elementType)) return t;
-  throw new AnalysisError(`${owner}: the features column ${q(col)} has type ${typeToString(t)}, but a vector (array<double>) is needed. Build it with VectorAssembler.`, "DATATYPE_MISMATCH");
-}
-
-/** Checks a label or weight column exists and is numeric. */
-export async function checkNumericColumn(df: DataFrame, col: string, role: string, owner: string, known?: StructType): Promise<void> {
-  const schema = known ?? await df.schema();
-  const f = schema.fields.find((x) => x.name.toLowerCase() === col.toLowerCase());
-  if (!f) throw new AnalysisError(`${owner}: the ${role} column ${q(col)} does not exist. Columns: [${schema.fields.map((x) => q(x.name)).join(", ")}].`, "UNRESOLVED_COLUMN");
-  if (!isNumericType(f.type) && f.type !== "boolean") throw new AnalysisError(`${owner}: the ${role} column ${q(col)} has type ${typeToString(f.type)}; it must be numeric.`, "DATATYPE_MISMATCH");
+  if (!f) throw new AnalysisError(`${missing} Columns: [${schema.fields.map((x) => q(x.name)).join(", ")}].${hint}`, "UNRESOLVED_COLUMN");
+  return f.type;
 }
 
 /**
- * Checks the training columns of a fit (features, then label, then weight, when given) against
- * one resolution of the frame's schema.
+ * Checks the training columns of a fit against one resolution of the frame's schema: the
+ * features column is a vector (array of numbers), the label and weight columns (when given) are
+ * numeric.
  */
 export async function checkTrainingColumns(df: DataFrame, cols: { readonly featuresCol: string; readonly labelCol?: string | null; readonly weightCol?: string | null }, owner: string): Promise<void> {
   const schema = await df.schema();
-  await checkFeatures(df, cols.featuresCol, owner, schema);
-  if (cols.labelCol) await checkNumericColumn(df, cols.labelCol, "label", owner, schema);
-  if (cols.weightCol) await checkNumericColumn(df, cols.weightCol, "weight", owner, schema);
+  const fc = cols.featuresCol;
+  const t = field(schema, fc, `${owner}: the features column ${q(fc)} does not exist.`, ` Build it with new VectorAssembler({ inputCols: [...], outputCol: ${JSON.stringify(fc)} }).`);
+  if (!(typeof t === "object" && t.type === "array" && isNumericType(t.elementType))) {
+    throw new AnalysisError(`${owner}: the features column ${q(fc)} has type ${typeToString(t)}, but a vector (array<double>) is needed. Build it with VectorAssembler.`, "DATATYPE_MISMATCH");
+  }
+  for (const [role, col] of [["label", cols.labelCol], ["weight", cols.weightCol]] as const) {
+    if (!col) continue;
+    const ct = field(schema, col, `${owner}: the ${role} column ${q(col)} does not exist.`);
+    if (!isNumericType(ct) && ct !== "boolean") throw new AnalysisError(`${owner}: the ${role} column ${q(col)} has type ${typeToString(ct)}; it must be numeric.`, "DATATYPE_MISMATCH");
+  }
 }
 
 /** The vector length, checked to be the same on every row. */

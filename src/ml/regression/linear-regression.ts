@@ -15,8 +15,7 @@ import { invertSPD, solveSPD, zeros, type Matrix } from "../linalg/dense.js";
 import { tTestPValue } from "../linalg/special.js";
 import { checkTrainingColumns, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
 import { trainGlm, type Solver } from "./glm.js";
-import { regressionMetrics } from "./regression-metrics.js";
-import type { LinearMetricSums } from "../stats/provider.js";
+import { metricsFromSums, regressionMetrics } from "./regression-metrics.js";
 
 export interface LinearRegressionParams {
   featuresCol: string; labelCol: string; predictionCol: string; weightCol: string | null;
@@ -62,16 +61,6 @@ export class LinearRegressionTrainingSummary {
   get tValues(): number[] { return this.need().t; }
   /** Two-sided p values, same order. */
   get pValues(): number[] { return this.need().p; }
-}
-
-/** The same metrics as regressionMetrics, from a provider's residual sums (one kernel pass). */
-function metricsFromSums(m: LinearMetricSums, count: number, throughOrigin: boolean) {
-  const sw = m.weightSum;
-  const ybar = m.sumY / sw;
-  const sst = throughOrigin ? m.sumYY : m.sumYY - sw * ybar * ybar;
-  const mse = m.sumSquaredError / sw;
-  return { meanSquaredError: mse, rootMeanSquaredError: Math.sqrt(mse), meanAbsoluteError: m.sumAbsError / sw, r2: 1 - m.sumSquaredError / sst,
-    explainedVariance: (m.sumPredSq - 2 * ybar * m.sumPred + sw * ybar * ybar) / sw, weightSum: sw, count };
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Regression metrics over predictions, computed by one aggregate pass through the DataFrame API. */
 import type { DataFrame } from "../../api/dataframe.js";
 import { F } from "../../api/functions.js";
+import type { LinearMetricSums } from "../kernels/params.js";
 
 export interface RegressionMetrics {
   readonly meanSquaredError: number;
@@ -22,17 +23,25 @@ export async function regressionMetrics(df: DataFrame, labelCol: string, predict
     F.sum(w).alias("sw"), F.count("*").alias("n"), F.sum(w.multiply(y)).alias("sy"), F.sum(w.multiply(y).multiply(y)).alias("syy"),
     F.sum(w.multiply(e).multiply(e)).alias("sse"), F.sum(w.multiply(F.abs(e))).alias("sae"), F.sum(w.multiply(p)).alias("sp"), F.sum(w.multiply(p).multiply(p)).alias("spp"),
   ).collect())[0];
-  const sw = Number(r["sw"]), sy = Number(r["sy"]), syy = Number(r["syy"]), sse = Number(r["sse"]), sp = Number(r["sp"]), spp = Number(r["spp"]);
-  const ybar = sy / sw;
-  const sst = throughOrigin ? syy : syy - sw * ybar * ybar;
-  const mse = sse / sw;
+  return metricsFromSums({
+    weightSum: Number(r["sw"]), sumY: Number(r["sy"]), sumYY: Number(r["syy"]), sumSquaredError: Number(r["sse"]),
+    sumAbsError: Number(r["sae"]), sumPred: Number(r["sp"]), sumPredSq: Number(r["spp"]),
+  }, Number(r["n"]), throughOrigin);
+}
+
+/** The metrics from residual sums (an engine aggregate, or the kernels' linear-metrics pass) over `count` rows. */
+export function metricsFromSums(m: LinearMetricSums, count: number, throughOrigin: boolean): RegressionMetrics {
+  const sw = m.weightSum;
+  const ybar = m.sumY / sw;
+  const sst = throughOrigin ? m.sumYY : m.sumYY - sw * ybar * ybar;
+  const mse = m.sumSquaredError / sw;
   return {
     meanSquaredError: mse,
     rootMeanSquaredError: Math.sqrt(mse),
-    meanAbsoluteError: Number(r["sae"]) / sw,
-    r2: 1 - sse / sst,
-    explainedVariance: (spp - 2 * ybar * sp + sw * ybar * ybar) / sw,
+    meanAbsoluteError: m.sumAbsError / sw,
+    r2: 1 - m.sumSquaredError / sst,
+    explainedVariance: (m.sumPredSq - 2 * ybar * m.sumPred + sw * ybar * ybar) / sw,
     weightSum: sw,
-    count: Number(r["n"]),
+    count,
   };
 }

@@ -309,9 +309,8 @@ export class KernelStatsProvider implements StatsProvider {
   }
 
   private localSummary(countLabels: boolean): SummaryStats {
-    const local = this.local!;
     const { d } = this;
-    const { x, y, w } = local;
+    const { x, y, w } = this.local!;
     const n = this.rows;
     let sw = 0, sww = 0, sy = 0, syy = 0;
     const mean = new Float64Array(d), variance = new Float64Array(d), min = new Float64Array(d), max = new Float64Array(d);
