@@ -300,8 +300,8 @@ export const KMEANS_BLOCK_PAIRS = 64;
 
 // Their scratch, in 128-bit values: per two pairs of a block 3 + d for the search (best, second,
 // index, the four rows in single precision), per pair 1 + d (cost, the pair's rows), the list of
-// pairs (an i32 each), then the per-centre sums (k (d + 1)); see kmeansScratch in
-// src/ml/kernels/index.ts.
+// pairs (an i32 each), then the per-centre sums (k (d + 1)) and the search's single-precision
+// centre values (k (d + 1)); see kmeansScratch in src/ml/kernels/index.ts.
 
 /** Reads the k-means parameters that follow the centres, and lays out the scratch. */
 function kmeansSetup(d) {
@@ -320,6 +320,11 @@ function kmeansSetup(d) {
   const list = xblk + ${KMEANS_BLOCK_PAIRS * d * 16};
   const sums = list + ${KMEANS_BLOCK_PAIRS * 4};
   memory.fill(sums, 0, <usize>k * ${(d + 1) * 16});
+  // The search's centre values (|c|^2, -2 c) in single precision, each splat over four lanes,
+  // once per call: the search loads them, since values kept in registers across its inner loop
+  // were recomputed (converted and splat) in every iteration (TurboFan, measured).
+  const cq = sums + <usize>k * ${(d + 1) * 16};
+  for (let o: usize = 0; o < <usize>k * ${(d + 1) * 16}; o += 16) v128.store(cq + o, f32x4.splat(<f32>f64x2.extract_lane(v128.load(dots + o), 0)));
 ${range(d).slice(1).map((j) => `  const c${j}: usize = <usize>${j} * cs;`).join("\n")}
   let cost = f64x2(0.0, 0.0);`;
 }
@@ -375,11 +380,7 @@ ${indent}const q1 = params + a1 * ${d * 16};`;
  * whose |x|^2 + 2 max |c|^2 reaches 2^126, where a product could overflow single precision.
  */
 function kmeansBlockSearch(d) {
-  const hoist = [
-    `      const cn = f32x4.splat(<f32>f64x2.extract_lane(v128.load(q), 0));`,
-    ...range(d).map((j) => `      const m${j} = f32x4.splat(<f32>f64x2.extract_lane(v128.load(q, ${(j + 1) * 16}), 0));`),
-  ].join("\n");
-  const sum = dotSum(range(d).map((j) => [`m${j}`, `v128.load(xt, ${j * 16})`]), "cn", "f32x4.mul", "f32x4.add");
+  const sum = dotSum(range(d).map((j) => [`v128.load(q, ${(j + 1) * 16})`, `v128.load(xt, ${j * 16})`]), "v128.load(q)", "f32x4.mul", "f32x4.add");
   return `    const nq = (np + 1) >> 1;
     if (np & 1) {
       // The unused half of the last four-row vectors: zeros, so every lane stays finite.
@@ -392,9 +393,8 @@ function kmeansBlockSearch(d) {
       v128.store(bib + o, i32x4.splat(0));
     }
     for (let c = 0; c < k; c++) {
-      const q = dots + <usize>c * ${(d + 1) * 16};
+      const q = cq + <usize>c * ${(d + 1) * 16};
       const cf = i32x4.splat(c);
-${hoist}
       let xt = xq;
       for (let o: usize = 0; o < (<usize>nq << 4); o += 16) {
         const s = ${sum};

@@ -887,11 +887,12 @@ function linearParams(coefficients: ArrayLike<number>, intercept: number, d: num
  * Scratch of the unrolled k-means kernels in 128-bit values (scripts/kernels/generate.mjs): per
  * two row pairs of a block 3 + d (the search's running minimum, second minimum and index, and the
  * four rows in single precision), per pair 1 + d (cost, the pair's rows) and an i32 (the list of
- * pairs searched), then the per-centre sums, k (d + 1).
+ * pairs searched), then the per-centre sums, k (d + 1), and the search's centre values in single
+ * precision, k (d + 1).
  */
 function kmeansScratch(k: number, d: number): number {
   const pairs = manifest().kmeansBlockPairs;
-  return Math.ceil((pairs * (3 + d)) / 2) + pairs * (1 + d) + Math.ceil(pairs / 4) + k * (d + 1);
+  return Math.ceil((pairs * (3 + d)) / 2) + pairs * (1 + d) + Math.ceil(pairs / 4) + 2 * k * (d + 1);
 }
 
 /**
