@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { F, MemoryStream, type StreamingQuery, type StreamingQueryProgress } from "quarry";
 import { conformance, assertRows, type Row, type Spark, type DataFrame } from "../conformance/harness.js";
@@ -19,6 +20,16 @@ conformance("streaming engine", (ctx) => {
   const runs: StreamingQuery[] = [];
   const start = async (p: Promise<StreamingQuery>) => { const q = await p; runs.push(q); return q; };
   const stopAll = async () => { for (const q of runs.splice(0)) await q.stop(); };
+
+  ctx.it("a MemoryStream's files (Spark reads its rows from files) are removed when its session stops", async () => {
+    const listed = () => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith("quarry-memory-stream-"));
+    const before = new Set(listed());
+    const s = await ctx.newSession();
+    new MemoryStream(s, "v INT").addData([{ v: 1 }]);
+    assert.equal(listed().filter((n) => !before.has(n)).length, ctx.backend.name === "spark" ? 1 : 0);
+    await s.stop();
+    assert.deepEqual(listed().filter((n) => !before.has(n)), []);
+  });
 
   ctx.it("complete mode: the whole aggregate after every batch (sum, count, avg)", async () => {
     const input = new MemoryStream(ctx.spark, "k STRING, v INT");

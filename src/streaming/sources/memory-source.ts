@@ -1,7 +1,7 @@
 /**
  * `MemoryStream`: rows a program (usually a test) adds while a query runs, like Spark's
  * `MemoryStream`. The offset is the number of rows added; batches replay exactly while the
- * process lives (the rows are not persisted).
+ * session lives (the rows are not persisted; they, and on Spark their files, go when it stops).
  */
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
@@ -40,6 +40,11 @@ export class MemoryStream {
     this.schema = typeof schema === "string" ? parseSchemaDDL(schema) : schema;
     STREAMS.set(this.id, this);
     this.fileDir = session.backend.startStream ? fs.mkdtempSync(path.join(os.tmpdir(), "quarry-memory-stream-")) : null;
+    // The session's queries stop before its stop hooks run: then nothing reads the rows or files.
+    session.onStop(async () => {
+      STREAMS.delete(this.id);
+      if (this.fileDir) fs.rmSync(this.fileDir, { recursive: true, force: true });
+    });
   }
   /** Appends rows (objects by column name); returns the offset after them. */
   addData(rows: readonly Readonly<Record<string, unknown>>[]): number {
