@@ -94,6 +94,13 @@ export const F = {
   greatest(...xs: Col[]): Column { return fn("greatest", ...xs.map(c)); },
   least(...xs: Col[]): Column { return fn("least", ...xs.map(c)); },
   isnan(x: Col): Column { return fn("isnan", c(x)); },
+  /**
+   * Fails the query, when evaluated, with `message` (a string is the message itself, not a
+   * column name, as in PySpark's `raise_error`). Inside `F.when(cond, F.raise_error(...))` it
+   * fires only for the rows that reach that branch; the error reaches the caller as an
+   * ExecutionError whose message contains `message`.
+   */
+  raise_error(message: Col | string): Column { return fn("raise_error", typeof message === "string" ? LiteralExpr.create(message) : c(message)); },
   isnull(x: Col): Column { return new Column(c(x)).isNull(); },
   /** An array column from columns. */ array(...xs: Col[]): Column { return fn("array", ...xs.map(c)); },
   /** A struct column from columns (field names are the column names). */ struct(...xs: Col[]): Column { return fn("struct", ...xs.map(c)); },

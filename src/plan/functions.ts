@@ -25,6 +25,7 @@ export const FUNCTION_KINDS: Readonly<Record<string, FunctionKind>> = Object.fre
   rand: "scalar", isnan: "scalar", nanvl: "scalar", sin: "scalar", cos: "scalar", tanh: "scalar", hash: "scalar",
   array_contains: "scalar", element_at: "scalar", startswith: "scalar", endswith: "scalar", contains: "scalar",
   monotonically_increasing_id: "scalar", from_json: "scalar", to_json: "scalar", window: "scalar", session_window: "scalar",
+  raise_error: "scalar",
 });
 
 export function functionKind(name: string): FunctionKind | undefined {

@@ -311,6 +311,13 @@ conformance("expressions and functions", (ctx) => {
     await expectError(() => df.collect(), ExecutionError);
   });
 
+  ctx.it("F.raise_error fails the query with its message only when a row reaches it", async () => {
+    const df = ctx.spark.createDataFrame([{ v: 1 }, { v: 5 }], "v INT");
+    const checked = (limit: number) => df.select(F.when(F.col("v").gt(limit), F.raise_error(`v above ${limit}: it's "too big"; lower it`)).otherwise(F.col("v")).alias("v"));
+    assertRows(await checked(10).collect(), [{ v: 1 }, { v: 5 }]);
+    await expectError(() => checked(3).collect(), ExecutionError, `v above 3: it's "too big"; lower it`);
+  });
+
   ctx.it("F.expr and selectExpr accept SQL expressions", async () => {
     const df = ctx.spark.createDataFrame([{ a: 3 }, { a: -2 }], "a INT");
     const rows = await df

@@ -137,6 +137,7 @@ export const DUCKDB_FUNCTIONS: Readonly<Record<string, FnTemplate>> = {
   least: simple("least"),
   isnan: unary("isnan"),
   nanvl: (a) => `CASE WHEN isnan(${a.sql[0]}) THEN ${a.sql[1]} ELSE ${a.sql[0]} END`,
+  raise_error: (a) => `error(CAST(${a.sql[0]} AS VARCHAR))`,
   sin: unary("sin"),
   cos: unary("cos"),
   tanh: unary("tanh"),

@@ -3,7 +3,6 @@
  * errors, vector (array<double>) construction, and a column that fails the query with a message.
  * Everything here builds public-API Columns, so it runs on every backend.
  */
-import type { DataFrame } from "../../api/dataframe.js";
 import { F } from "../../api/functions.js";
 import type { Column } from "../../api/column.js";
 import { AnalysisError, closest, q } from "../../errors.js";
@@ -85,20 +84,6 @@ export function elementOf(vectorCol: string, i: number): Column {
 /** Spark's default output column name for a stage: `<uid>__output`. */
 export function defaultOutputCol(uid: string): string {
   return `${uid}__output`;
-}
-
-/**
- * A column that makes the query fail, when evaluated, with `message` (inside a
- * `F.when(bad, raiseError(...))` branch it fires only for the rows that hit it). Written in the
- * backend's SQL dialect: DuckDB's `error()`, Spark's `raise_error()`. The error reaches the user as
- * an ExecutionError whose message starts with `message`.
- * @param df a frame of the session that will run it (selects the dialect)
- * @param message the text, naming the column and what to do
- */
-export function raiseError(df: DataFrame, message: string): Column {
-  // DuckDB strings only double quotes; Spark SQL strings use backslash escapes.
-  if (df.session.backendName === "duckdb") return F.expr(`error('${message.replace(/'/g, "''")}')`);
-  return F.expr(`raise_error('${message.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}')`);
 }
 
 /** True when `v` is null or NaN (for doubles; NaN checks on integer columns are false). */

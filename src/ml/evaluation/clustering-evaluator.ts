@@ -8,7 +8,7 @@ import { F } from "../../api/functions.js";
 import type { Column } from "../../api/column.js";
 import { IllegalArgumentError, q } from "../../errors.js";
 import type { ParamTable } from "../base/params.js";
-import { dbl, numericField, raiseError, vectorField } from "../base/columns.js";
+import { dbl, numericField, vectorField } from "../base/columns.js";
 import { Evaluator, checkRowsAndWeights, weightOf } from "./evaluator.js";
 
 /** Constructor arguments of ClusteringEvaluator. */
@@ -109,7 +109,7 @@ export class ClusteringEvaluator extends Evaluator {
     let input = base;
     if (cosine) {
       const norm = F.sqrt(sq);
-      const safe = F.when(norm.eq(0), raiseError(df, `${OWNER}: the features column ${q(p.featuresCol)} has a zero vector, which has no cosine distance.`)).otherwise(norm);
+      const safe = F.when(norm.eq(0), F.raise_error(`${OWNER}: the features column ${q(p.featuresCol)} has a zero vector, which has no cosine distance.`)).otherwise(norm);
       input = base.withColumn("norm", safe);
       v = xs.map((x) => x.divide(F.col("norm")));
     }

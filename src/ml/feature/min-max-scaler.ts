@@ -10,7 +10,7 @@ import type { StructType } from "../../plan/types.js";
 import { Estimator, Model } from "../base/estimator.js";
 import type { ParamTable } from "../base/params.js";
 import { dataNumbers, loadModelDir, registerModel, saveModelDir, type SaveOptions } from "../base/persistence.js";
-import { outputColOf, raiseError, vectorOf, vectorToVectorSchema } from "../base/columns.js";
+import { outputColOf, vectorOf, vectorToVectorSchema } from "../base/columns.js";
 import { featureDimension } from "../common.js";
 import { vectorMoments } from "./standard-scaler.js";
 
@@ -136,7 +136,7 @@ export class MinMaxScalerModel extends Model {
       return F.when(x.isNaN(), x).otherwise(F.lit(0.5 * scale + lo));
     });
     const value = F.when(F.col(inputCol).isNull(), F.lit(null))
-      .when(F.size(inputCol).ne(d), raiseError(df, `MinMaxScalerModel: the column ${q(inputCol)} has a vector whose length is not ${d}, the number of features it was fitted on.`))
+      .when(F.size(inputCol).ne(d), F.raise_error(`MinMaxScalerModel: the column ${q(inputCol)} has a vector whose length is not ${d}, the number of features it was fitted on.`))
       .otherwise(vectorOf(elements));
     return df.withColumn(outputColOf(this), value);
   }

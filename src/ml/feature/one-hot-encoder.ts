@@ -10,7 +10,7 @@ import type { StructType } from "../../plan/types.js";
 import { Estimator, Model } from "../base/estimator.js";
 import type { ParamTable } from "../base/params.js";
 import { dataNumbers, loadModelDir, registerModel, saveModelDir, type SaveOptions } from "../base/persistence.js";
-import { VECTOR_TYPE, checkNewColumn, numericField, raiseError, vectorOf, withFields } from "../base/columns.js";
+import { VECTOR_TYPE, checkNewColumn, numericField, vectorOf, withFields } from "../base/columns.js";
 
 /** Constructor arguments of OneHotEncoder and OneHotEncoderModel. */
 export interface OneHotEncoderParams {
@@ -170,8 +170,8 @@ export class OneHotEncoderModel extends Model {
       const elements = Array.from({ length: sizes[j] }, (_, k): Column => (k < n ? F.when(x.eq(k), 1.0).otherwise(0.0) : F.when(valid, 0.0).otherwise(1.0)));
       let value = vectorOf(elements);
       if (!keep) {
-        value = F.when(x.isNull(), raiseError(df, `OneHotEncoderModel: the input column ${q(c)} has a null value and handleInvalid is "error". Drop those rows, or set handleInvalid to "keep".`))
-          .when(valid.not(), raiseError(df, `OneHotEncoderModel: the input column ${q(c)} has a value that is not a category index in [0, ${n}) (negative, fractional, NaN or unseen in fit) and handleInvalid is "error". Set handleInvalid to "keep" to give such values an extra category.`))
+        value = F.when(x.isNull(), F.raise_error(`OneHotEncoderModel: the input column ${q(c)} has a null value and handleInvalid is "error". Drop those rows, or set handleInvalid to "keep".`))
+          .when(valid.not(), F.raise_error(`OneHotEncoderModel: the input column ${q(c)} has a value that is not a category index in [0, ${n}) (negative, fractional, NaN or unseen in fit) and handleInvalid is "error". Set handleInvalid to "keep" to give such values an extra category.`))
           .otherwise(value);
       }
       cols[outs[j]] = value;

@@ -10,7 +10,7 @@ import { typeToString, type StructType } from "../../plan/types.js";
 import { Estimator, Model } from "../base/estimator.js";
 import type { ParamTable } from "../base/params.js";
 import { dataStrings, loadModelDir, registerModel, saveModelDir, type SaveOptions } from "../base/persistence.js";
-import { checkNewColumn, findField, isNumericDataType, outputColOf, raiseError, withFields } from "../base/columns.js";
+import { checkNewColumn, findField, isNumericDataType, outputColOf, withFields } from "../base/columns.js";
 
 /** How StringIndexer orders the labels (index 0 first). */
 export type StringOrderType = "frequencyDesc" | "frequencyAsc" | "alphabetDesc" | "alphabetAsc";
@@ -164,13 +164,13 @@ export class StringIndexerModel extends Model {
     const n = this.labels.length;
     const branches: [Column, Column][] = [];
     if (handleInvalid === "error") {
-      branches.push([col.isNull(), raiseError(df, `StringIndexerModel: the input column ${q(c)} has a null value and handleInvalid is "error". Set handleInvalid to "skip" (drop those rows) or "keep" (index ${n}).`)]);
+      branches.push([col.isNull(), F.raise_error(`StringIndexerModel: the input column ${q(c)} has a null value and handleInvalid is "error". Set handleInvalid to "skip" (drop those rows) or "keep" (index ${n}).`)]);
     } else if (handleInvalid === "keep") {
       branches.push([col.isNull(), F.lit(n)]);
     }
     this.labels.forEach((label, i) => branches.push([key.eq(label), F.lit(i)]));
     const unseen = handleInvalid === "error"
-      ? raiseError(df, `StringIndexerModel: the input column ${q(c)} has a label not seen when fitting (${n} label${n === 1 ? "" : "s"} known) and handleInvalid is "error". Set handleInvalid to "skip" (drop those rows) or "keep" (index ${n}).`)
+      ? F.raise_error(`StringIndexerModel: the input column ${q(c)} has a label not seen when fitting (${n} label${n === 1 ? "" : "s"} known) and handleInvalid is "error". Set handleInvalid to "skip" (drop those rows) or "keep" (index ${n}).`)
       : handleInvalid === "keep" ? F.lit(n) : F.lit(null);
     let value: Column;
     if (branches.length === 0) value = unseen;

@@ -10,7 +10,7 @@ import { typeToString, type StructType } from "../../plan/types.js";
 import { Transformer } from "../base/estimator.js";
 import type { ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir, type SaveOptions } from "../base/persistence.js";
-import { VECTOR_TYPE, checkNewColumn, findField, isNumericDataType, isVectorDataType, raiseError, vectorOf, withFields } from "../base/columns.js";
+import { VECTOR_TYPE, checkNewColumn, findField, isNumericDataType, isVectorDataType, vectorOf, withFields } from "../base/columns.js";
 
 /** What VectorAssembler does with a null or NaN input value. */
 export type VectorAssemblerHandleInvalid = "error" | "skip" | "keep";
@@ -149,8 +149,8 @@ export class VectorAssembler extends Transformer {
     let value = vectorOf(elements);
     const checks = handleInvalid === "error" ? [...invalid, ...sizeChecks] : sizeChecks;
     if (checks.length > 0) {
-      let chain = F.when(checks[0].cond, raiseError(df, checks[0].msg));
-      for (const ch of checks.slice(1)) chain = chain.when(ch.cond, raiseError(df, ch.msg));
+      let chain = F.when(checks[0].cond, F.raise_error(checks[0].msg));
+      for (const ch of checks.slice(1)) chain = chain.when(ch.cond, F.raise_error(ch.msg));
       value = chain.otherwise(value);
     }
     let input = df;

@@ -24,8 +24,9 @@ export interface EngineColumns {
 
 const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
-/** A CASE branch that only makes the query fail (VectorAssembler's handleInvalid checks). */
+/** A CASE branch that only makes the query fail (VectorAssembler's handleInvalid checks: `F.raise_error`, or the same written as SQL). */
 function raisesOnly(e: Expr): boolean {
+  if (e.kind === "FunctionExpr") return e.name === "raise_error";
   return e.kind === "SqlExpr" && /^\s*(raise_error|error)\s*\(/i.test(e.text);
 }
 
