@@ -4,6 +4,7 @@
  */
 import type { DataFrame } from "../api/dataframe.js";
 import { F } from "../api/functions.js";
+import type { Column } from "../api/column.js";
 import { AnalysisError, IllegalArgumentError, q } from "../errors.js";
 import { isNumericType, typeToString, type DataType, type StructType } from "../plan/types.js";
 import type { StatsProvider, TrainingColumns } from "./stats/provider.js";
@@ -56,10 +57,14 @@ export async function checkTrainingColumns(df: DataFrame, cols: { readonly featu
   }
 }
 
-/** The vector length, checked to be the same on every row. */
-export async function featureDimension(df: DataFrame, col: string, owner: string): Promise<{ d: number; n: number }> {
-  const r = (await df.agg(F.min(F.size(col)).alias("lo"), F.max(F.size(col)).alias("hi"), F.count("*").alias("n"),
-    F.sum(F.when(F.col(col).isNull(), 1).otherwise(0)).alias("nulls")).collect())[0];
+/** Aggregates over a vector column that `checkVectorLengths` reads: lo, hi (its lengths), n (rows), nulls. */
+export function vectorLengthAggs(col: string): Column[] {
+  return [F.min(F.size(col)).alias("lo"), F.max(F.size(col)).alias("hi"), F.count("*").alias("n"),
+    F.sum(F.when(F.col(col).isNull(), 1).otherwise(0)).alias("nulls")];
+}
+
+/** The vector length, from a row of `vectorLengthAggs`; throws unless every row has that length. */
+export function checkVectorLengths(r: Readonly<Record<string, unknown>>, col: string, owner: string): { d: number; n: number } {
   const n = Number(r["n"]);
   if (n === 0) throw new IllegalArgumentError(`${owner}: the training data has no rows.`, "EMPTY_DATA");
   const lo = Number(r["lo"]), hi = Number(r["hi"]);
@@ -67,6 +72,22 @@ export async function featureDimension(df: DataFrame, col: string, owner: string
   if (lo !== hi) throw new IllegalArgumentError(`${owner}: feature vectors in ${q(col)} have different lengths (${lo} to ${hi}); every row needs the same number of features.`, "FEATURE_LENGTH_MISMATCH");
   if (lo === 0) throw new IllegalArgumentError(`${owner}: the feature vectors in ${q(col)} are empty.`, "EMPTY_FEATURES");
   return { d: lo, n };
+}
+
+/** The vector length, checked to be the same on every row. */
+export async function featureDimension(df: DataFrame, col: string, owner: string): Promise<{ d: number; n: number }> {
+  return checkVectorLengths((await df.agg(...vectorLengthAggs(col)).collect())[0], col, owner);
+}
+
+/**
+ * The length of the first non-null vector of `col`, or null when there is none or it is empty:
+ * a guess that a later aggregate (`vectorLengthAggs`) or a row-by-row check must confirm. It
+ * reads a few rows, where the full check reads them all.
+ */
+export async function probeVectorLength(df: DataFrame, col: string): Promise<number | null> {
+  const rows = await df.filter(F.col(col).isNotNull()).select(F.size(col).alias("d")).limit(1).collect();
+  const d = rows.length ? Number(rows[0]["d"]) : 0;
+  return d > 0 ? d : null;
 }
 
 /** Which statistics provider a fit uses: "auto" prefers the in-process kernels when available. */

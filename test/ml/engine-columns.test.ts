@@ -165,6 +165,26 @@ describe("kernel provider: columns from the engine", () => {
     await assert.rejects(() => new LogisticRegression({ maxIter: 5 }).fit(scaled), /VectorAssembler: the input column `a` is null/);
   });
 
+  it("a vector column is checked row by row: its length read from one row, every other row of another length or null fails as the full check does", async () => {
+    const vectors = (rows: (number[] | null)[]) => spark.createDataFrame(rows.map((v, k) => ({ features: v, label: k % 2 })), "features ARRAY<DOUBLE>, label DOUBLE");
+    const good = Array.from({ length: 600 }, (_, k) => [k % 5, (k * 7) % 11, k / 600]);
+    const kmeans = () => new KMeans({ k: 2, seed: 1, statsProvider: "kernel" });
+    // The reference: the same rows, their length known without the probe (a VectorAssembler read through).
+    const m = await kmeans().fit(vectors(good));
+    assert.equal(m.clusterCenters[0].length, 3);
+    // A longer vector far down (the probe sees the first row only), a shorter one, a null one.
+    const longer = good.map((v, k) => (k === 512 ? [...v, 1] : v));
+    await assert.rejects(kmeans().fit(vectors(longer)), /different lengths \(3 to 4\)/);
+    const shorter = good.map((v, k) => (k === 599 ? v.slice(0, 2) : v));
+    await assert.rejects(kmeans().fit(vectors(shorter)), /different lengths \(2 to 3\)/);
+    const withNull = good.map((v, k) => (k === 300 ? null : v));
+    await assert.rejects(kmeans().fit(vectors(withNull)), /has null vectors/);
+    await assert.rejects(new LogisticRegression({ statsProvider: "kernel" }).fit(vectors(longer)), /different lengths/);
+    // The first rows null: the probe reads the first non-null vector; the null rows still fail.
+    await assert.rejects(kmeans().fit(vectors([null, ...good])), /has null vectors/);
+    await assert.rejects(kmeans().fit(vectors(good.map(() => []))), /are empty/);
+  });
+
   it("fits reuse the session's kernel pool, and concurrent fits get their own, with the same models", async () => {
     const df = assembler.transform(raw);
     const gmm = new GaussianMixture({ k: 2, seed: 3, maxIter: 5 });

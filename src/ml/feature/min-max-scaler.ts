@@ -11,7 +11,6 @@ import { Estimator, Model } from "../base/estimator.js";
 import type { ParamTable } from "../base/params.js";
 import { dataNumbers, loadModelDir, registerModel, saveModelDir, type SaveOptions } from "../base/persistence.js";
 import { outputColOf, vectorOf, vectorToVectorSchema } from "../base/columns.js";
-import { featureDimension } from "../common.js";
 import { vectorMoments } from "./standard-scaler.js";
 
 /** Constructor arguments of MinMaxScaler and MinMaxScalerModel. */
@@ -80,8 +79,7 @@ export class MinMaxScaler extends Estimator<MinMaxScalerModel> {
   async fit(df: DataFrame): Promise<MinMaxScalerModel> {
     this.transformSchema(await df.schema());
     const inputCol = this.getParam<string>("inputCol");
-    const { d } = await featureDimension(df, inputCol, ESTIMATOR);
-    const stats = await vectorMoments(df, inputCol, d, ESTIMATOR, ["min", "max"]);
+    const stats = await vectorMoments(df, inputCol, ESTIMATOR, ["min", "max"]);
     stats.forEach((s, i) => {
       if (s.min === null || s.max === null) throw new IllegalArgumentError(`${ESTIMATOR}: vector index ${i} of ${q(inputCol)} has no numbers (only NaN or null); remove or impute them first.`, "NON_FINITE_FEATURES");
     });

@@ -11,7 +11,7 @@ import { Estimator, Model } from "../base/estimator.js";
 import type { ParamTable } from "../base/params.js";
 import { dataNumbers, loadModelDir, registerModel, saveModelDir, type SaveOptions } from "../base/persistence.js";
 import { outputColOf, vectorOf, vectorToVectorSchema } from "../base/columns.js";
-import { featureDimension } from "../common.js";
+import { checkVectorLengths, featureDimension, probeVectorLength, vectorLengthAggs } from "../common.js";
 
 /** Constructor arguments of StandardScaler and StandardScalerModel. */
 export interface StandardScalerParams {
@@ -43,12 +43,19 @@ const MODEL = "StandardScalerModel";
 
 /**
  * Per-feature statistics of a vector column (mean, sample variance, min, max) in one aggregate
- * query, skipping NaN. A null vector is an error, and with "var" so is a NaN or infinite value
+ * query, skipping NaN (on DuckDB the vector length is read from one row and checked on every
+ * row by that same query). A null vector, vectors of different lengths or none at all are errors
+ * (as featureDimension words them), and with "var" so is a NaN or infinite value
  * (it makes the engine's variance fail, and Spark's NaN).
  * @internal
  */
-export async function vectorMoments(df: DataFrame, col: string, d: number, owner: string, what: ("mean" | "var" | "min" | "max")[]): Promise<Record<string, number | null>[]> {
-  const aggs: Column[] = [F.sum(F.when(F.col(col).isNull(), 1).otherwise(0)).alias("nullRows")];
+export async function vectorMoments(df: DataFrame, col: string, owner: string, what: ("mean" | "var" | "min" | "max")[]): Promise<Record<string, number | null>[]> {
+  // On DuckDB the length from one row, and the same aggregate checks it on every row (one pass,
+  // not two: an element past a row's end reads as null there). Spark (ANSI) fails on such an
+  // element instead, so there the lengths are checked first.
+  const probe = df.session.backendName === "duckdb" ? await probeVectorLength(df, col) : null;
+  const d = probe ?? (await featureDimension(df, col, owner)).d;
+  const aggs: Column[] = [...vectorLengthAggs(col)];
   for (let i = 0; i < d; i++) {
     const x = F.col(col).getItem(i);
     // Infinities break the engine's variance; min and max only skip NaN, as Spark's summarizer does.
@@ -61,9 +68,7 @@ export async function vectorMoments(df: DataFrame, col: string, d: number, owner
     if (what.includes("max")) aggs.push(F.max(clean).alias(`max${i}`));
   }
   const row = (await df.agg(...aggs).collect())[0];
-  if (Number(row["nullRows"] ?? 0) > 0) {
-    throw new IllegalArgumentError(`${owner}: the column ${q(col)} has ${String(row["nullRows"])} null vector(s); drop those rows (df.na.drop()) or use VectorAssembler's handleInvalid.`, "NULL_FEATURES");
-  }
+  checkVectorLengths(row, col, owner);
   return Array.from({ length: d }, (_, i) => {
     const bad = Number(row[`bad${i}`] ?? 0);
     if (bad > 0 && what.includes("var")) {
@@ -114,8 +119,7 @@ export class StandardScaler extends Estimator<StandardScalerModel> {
   async fit(df: DataFrame): Promise<StandardScalerModel> {
     this.transformSchema(await df.schema());
     const inputCol = this.getParam<string>("inputCol");
-    const { d } = await featureDimension(df, inputCol, ESTIMATOR);
-    const stats = await vectorMoments(df, inputCol, d, ESTIMATOR, ["mean", "var"]);
+    const stats = await vectorMoments(df, inputCol, ESTIMATOR, ["mean", "var"]);
     const mean = stats.map((s) => s.mean ?? 0);
     // One row has no sample variance (the engine says null); Spark's summarizer gives 0.
     const std = stats.map((s) => Math.sqrt(Math.max(s.var ?? 0, 0)));

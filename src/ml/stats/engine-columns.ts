@@ -20,6 +20,8 @@ export interface EngineColumns {
   readonly weight: Column | null;
   /** True when the features come from the assembler's inputs rather than the vector column. */
   readonly direct: boolean;
+  /** The vector column's length per row, when it is read element by element and each row's length must be checked. */
+  readonly size?: Column;
 }
 
 const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
@@ -66,8 +68,11 @@ export function assembledColumns(df: DataFrame, cols: TrainingColumns): EngineCo
   };
 }
 
-/** `features[i]` for i < d, read from the vector column itself. */
-export function vectorColumns(df: DataFrame, cols: TrainingColumns, d: number): EngineColumns {
+/**
+ * `features[i]` for i < d, read from the vector column itself; with `checkSize`, also each row's
+ * vector length (`size`), for a caller that learned d from one row only.
+ */
+export function vectorColumns(df: DataFrame, cols: TrainingColumns, d: number, checkSize = false): EngineColumns {
   const f = F.col(cols.featuresCol);
   return {
     frame: df,
@@ -75,6 +80,7 @@ export function vectorColumns(df: DataFrame, cols: TrainingColumns, d: number): 
     label: cols.labelCol ? F.col(cols.labelCol).cast("double") : null,
     weight: cols.weightCol ? F.col(cols.weightCol).cast("double") : null,
     direct: false,
+    ...(checkSize ? { size: F.size(f).cast("double") } : {}),
   };
 }
 
@@ -88,5 +94,6 @@ export function exportFrame(src: EngineColumns, normalize: boolean): DataFrame {
   const items = xs.map((x, i) => x.alias(`x${i}`));
   if (src.label) items.push(src.label.alias("y"));
   if (src.weight) items.push(src.weight.alias("w"));
+  if (src.size) items.push(src.size.alias("n"));
   return src.frame.select(...items);
 }

@@ -9,7 +9,7 @@ import type { DataFrame } from "../../api/dataframe.js";
 import type { Session } from "../../session/session.js";
 import type { DuckDBBackend } from "../../backends/duckdb/duckdb-backend.js";
 import { KernelPool, type ColumnChunk, type LinearMetricSums, type ResidentColumns } from "../kernels/index.js";
-import { featureDimension, prng } from "../common.js";
+import { featureDimension, probeVectorLength, prng } from "../common.js";
 import type { BatchSpec, GlmStats, GmmPrecomputed, GmmStats, GramStats, KMeansStats, StatsProvider, SummaryStats, TrainingColumns } from "./provider.js";
 import { SqlStatsProvider } from "./sql-provider.js";
 import { assembledColumns, exportFrame, vectorColumns, type EngineColumns } from "./engine-columns.js";
@@ -67,10 +67,11 @@ interface Loaded {
 }
 
 /**
- * Streams `frame` (x0..x{d-1}, then y and w when present, all DOUBLE) from the engine into the
- * pool's memory. Null features and labels become NaN.
+ * Streams `frame` (x0..x{d-1}, then y and w when present, then with `sized` each row's vector
+ * length; all DOUBLE) from the engine into the pool's memory. Null features and labels become
+ * NaN. A row whose vector length is not d (or null) throws `badSize()`'s error.
  */
-async function copyIntoPool(frame: DataFrame, pool: KernelPool, n: number, d: number, labeled: boolean, weighted: boolean): Promise<Loaded> {
+async function copyIntoPool(frame: DataFrame, pool: KernelPool, n: number, d: number, labeled: boolean, weighted: boolean, badSize: (() => Promise<never>) | null = null): Promise<Loaded> {
   const views = await pool.allocateColumns(n, d, { labeled, weighted });
   const backend = frame.session.backend as DuckDBBackend;
   const stats: [number, number, number, number][] = Array.from({ length: d }, () => [0, 0, Infinity, -Infinity]);
@@ -79,7 +80,11 @@ async function copyIntoPool(frame: DataFrame, pool: KernelPool, n: number, d: nu
   for await (const chunk of backend.scanDoubles(frame.plan, "fit()")) {
     const m = chunk.rows;
     if (off + m > n) throw new Error(`KernelStatsProvider: expected ${n} rows, the engine returned more; is the training frame non-deterministic (e.g. sample without a seed)?`);
-    for (let j = 0; j < chunk.columns.length; j++) {
+    if (badSize) {
+      const sizes = chunk.columns[chunk.columns.length - 1], valid = chunk.validity[chunk.columns.length - 1];
+      for (let i = 0; i < m; i++) if (sizes[i] !== d || (valid && !(valid[i >> 3] & (1 << (i & 7))))) await badSize();
+    }
+    for (let j = 0; j < chunk.columns.length - (badSize ? 1 : 0); j++) {
       const src = chunk.columns[j], valid = chunk.validity[j];
       const dst = j < d ? views.columns[j] : j === d && labeled ? views.labels! : views.weights!;
       dst.set(src, off);
@@ -111,6 +116,17 @@ function accumulate(t: [number, number, number, number], col: Float64Array): voi
   let [s, q, lo, hi] = t;
   for (let r = 0; r < col.length; r++) { const v = col[r]; s += v; q += v * v; if (v < lo) lo = v; if (v > hi) hi = v; }
   t[0] = s; t[1] = q; t[2] = lo; t[3] = hi;
+}
+
+/**
+ * The vector length of one non-null row and the row count, or null when that cannot stand for
+ * the whole column (no rows, no non-null vector, empty vectors): the caller then runs the full
+ * check (`featureDimension`) for its error.
+ */
+async function probeDimension(df: DataFrame, col: string): Promise<{ d: number; n: number } | null> {
+  const n = await df.count();
+  const d = n > 0 ? await probeVectorLength(df, col) : null;
+  return d === null ? null : { d, n };
 }
 
 /** Σx, Σx², min, max of a column (sums in row order). */
@@ -202,8 +218,14 @@ export class KernelStatsProvider implements StatsProvider {
         n = await src.frame.count();
         if (n === 0) ({ d, n } = await dimension()); // throws the usual "no rows" error
       } else {
-        ({ d, n } = await dimension());
-        src = vectorColumns(df, cols, d);
+        // The vector length from one row and the row count from a count, which the engine answers
+        // without building the vectors: the aggregate over every vector (its length, nulls) took
+        // ~0.23 s of a 1M-row fit at the end of a feature pipeline. The copy then checks each
+        // row's length; data that will stream (beyond the budget) takes the aggregate first.
+        const probe = await probeDimension(df, cols.featuresCol);
+        const resident = probe !== null && probe.n * perRow(probe.d) <= budget;
+        ({ d, n } = resident ? probe : await dimension());
+        src = vectorColumns(df, cols, d, resident);
       }
       if (n * perRow(d) > budget) {
         // Data this large takes the pool's memory for its buffers: kept copies make way.
@@ -212,7 +234,12 @@ export class KernelStatsProvider implements StatsProvider {
         return { provider, d, n };
       }
       copies?.makeRoom(n * perRow(d), budget);
-      const load = (from: EngineColumns): Promise<Loaded> => copyIntoPool(exportFrame(from, opts.normalize), pool, n, d, !!cols.labelCol, !!cols.weightCol);
+      // A row of another vector length: the aggregate finds it and throws its usual error.
+      const badSize = async (): Promise<never> => {
+        await dimension();
+        throw new Error(`KernelStatsProvider: a vector in ${JSON.stringify(cols.featuresCol)} changed length between two reads; is the training frame non-deterministic?`);
+      };
+      const load = (from: EngineColumns): Promise<Loaded> => copyIntoPool(exportFrame(from, opts.normalize), pool, n, d, !!cols.labelCol, !!cols.weightCol, from.size ? badSize : null);
       let loaded: Loaded;
       try {
         loaded = await load(src);
