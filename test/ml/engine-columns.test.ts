@@ -169,9 +169,13 @@ describe("kernel provider: columns from the engine", () => {
     const vectors = (rows: (number[] | null)[]) => spark.createDataFrame(rows.map((v, k) => ({ features: v, label: k % 2 })), "features ARRAY<DOUBLE>, label DOUBLE");
     const good = Array.from({ length: 600 }, (_, k) => [k % 5, (k * 7) % 11, k / 600]);
     const kmeans = () => new KMeans({ k: 2, seed: 1, statsProvider: "kernel" });
-    // The reference: the same rows, their length known without the probe (a VectorAssembler read through).
+    // The reference: the same rows through a VectorAssembler, read through its inputs (d known
+    // from the plan, no probe): the probed vector column gives the same model.
+    const scalars = spark.createDataFrame(good.map(([a, b, c], k) => ({ a, b, c, label: k % 2 })), "a DOUBLE, b DOUBLE, c DOUBLE, label DOUBLE");
+    const ref = await kmeans().fit(new VectorAssembler({ inputCols: ["a", "b", "c"], outputCol: "features" }).transform(scalars));
     const m = await kmeans().fit(vectors(good));
-    assert.equal(m.clusterCenters[0].length, 3);
+    assert.deepEqual(m.clusterCenters, ref.clusterCenters);
+    assert.equal(m.summary!.trainingCost, ref.summary!.trainingCost);
     // A longer vector far down (the probe sees the first row only), a shorter one, a null one.
     const longer = good.map((v, k) => (k === 512 ? [...v, 1] : v));
     await assert.rejects(kmeans().fit(vectors(longer)), /different lengths \(3 to 4\)/);

@@ -63,7 +63,6 @@ export interface MultinomialStats {
   readonly weightSum: number;
 }
 
-/** Weighted moments for least squares (the normal equations). */
 /** Residual sums of a linear model at (coefficients, intercept): p = intercept + coefficients . x, e = y - p. */
 export interface LinearMetricSums {
   /** sum_i w_i. */
@@ -79,6 +78,7 @@ export interface LinearMetricSums {
   readonly sumPredSq: number;
 }
 
+/** Weighted moments for least squares (the normal equations). */
 export interface GramStats {
   /** sum w. */
   readonly weightSum: number;
