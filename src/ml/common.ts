@@ -7,7 +7,7 @@ import { F } from "../api/functions.js";
 import type { Column } from "../api/column.js";
 import { AnalysisError, IllegalArgumentError, q } from "../errors.js";
 import { isNumericType, typeToString, type DataType, type StructType } from "../plan/types.js";
-import type { StatsProvider, TrainingColumns } from "./stats/provider.js";
+import type { StatsProvider, SummaryStats, TrainingColumns } from "./stats/provider.js";
 import { SqlStatsProvider } from "./stats/sql-provider.js";
 
 /** What `onProgress` receives after each iteration of a long fit. */
@@ -88,6 +88,37 @@ export async function probeVectorLength(df: DataFrame, col: string): Promise<num
   const rows = await df.filter(F.col(col).isNotNull()).select(F.size(col).alias("d")).limit(1).collect();
   const d = rows.length ? Number(rows[0]["d"]) : 0;
   return d > 0 ? d : null;
+}
+
+/**
+ * Throws the estimator's error for training rows it cannot use: a null, NaN or infinite feature,
+ * a null, NaN or infinite label, a null, NaN, infinite or negative weight (Spark ML rejects
+ * negative weights too). `featureHint` adds to the features message (e.g. why a row is invalid).
+ */
+export function checkTrainingSummary(s: SummaryStats, owner: string, cols: TrainingColumns, featureHint = ""): void {
+  const rowsHave = (n: number): string => (n === 1 ? "1 row has" : `${n} rows have`);
+  if (s.invalidRows > 0) throw new IllegalArgumentError(`${owner}: ${rowsHave(s.invalidRows)} null, NaN or infinite features in ${q(cols.featuresCol)}${featureHint}; drop or impute them first (VectorAssembler's handleInvalid "skip" drops null and NaN inputs).`, "INVALID_FEATURES");
+  if (cols.labelCol !== null && s.nullLabels > 0) throw new IllegalArgumentError(`${owner}: ${rowsHave(s.nullLabels)} a null label in ${q(cols.labelCol)}; drop them first.`, "NULL_LABEL");
+  if (cols.labelCol !== null && s.nonFiniteLabels > 0) throw new IllegalArgumentError(`${owner}: ${rowsHave(s.nonFiniteLabels)} a NaN or infinite label in ${q(cols.labelCol)}; drop them first.`, "INVALID_LABEL");
+  if (cols.weightCol !== null && s.invalidWeights > 0) throw new IllegalArgumentError(`${owner}: ${rowsHave(s.invalidWeights)} a null, NaN, infinite or negative weight in ${q(cols.weightCol)}; weights must be finite and >= 0.`, "INVALID_WEIGHT");
+}
+
+/**
+ * For a model's transform: `df` with a temporary column `name` holding its features vector
+ * checked against the model's d features (a null vector stays null, and so do the outputs the
+ * caller derives from it; a vector of another length fails the query with the model's error), the
+ * d elements of that column as doubles, and `orNull(v)`, which gives null where the vector is null.
+ */
+export function checkedFeatures(df: DataFrame, col: string, d: number, owner: string, name: string): { df: DataFrame; x: Column[]; orNull: (v: Column) => Column } {
+  const f = F.col(col), t = F.col(name);
+  const checked = F.when(f.isNull(), F.lit(null))
+    .when(F.size(f).ne(d), F.raise_error(`${owner}: the column ${q(col)} has a vector whose length is not ${d}, the number of features the model was fitted on.`))
+    .otherwise(f);
+  return {
+    df: df.withColumn(name, checked),
+    x: Array.from({ length: d }, (_, i) => t.getItem(i).cast("double")),
+    orNull: (v) => F.when(t.isNull(), F.lit(null)).otherwise(v),
+  };
 }
 
 /** Which statistics provider a fit uses: "auto" prefers the in-process kernels when available. */

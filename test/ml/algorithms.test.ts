@@ -163,4 +163,71 @@ conformance("ML algorithms match scikit-learn and Spark", (ctx) => {
     await assert.rejects(new KMeans({ featuresCol: "a" }).fit(df), /vector/);
     await assert.rejects(new GaussianMixture({ k: 1 }).fit(df), /k must be > 1/);
   });
+
+  // Expected behaviour by hand (Spark ML rejects negative weights and cannot train on NaN or
+  // infinite values): every estimator, on every provider this backend has, refuses such rows with
+  // one clear error instead of returning a model trained on them.
+  ctx.it("infinite features, NaN or infinite labels and null, NaN or negative weights fail clearly on every provider", async () => {
+    const base = ctx.spark.createDataFrame([[1, 1.1, 0], [2, 2.3, 0], [3, 2.9, 1], [4, 4.2, 1], [5, 5.1, 1], [6, 5.8, 0]], "x DOUBLE, y DOUBLE, l DOUBLE");
+    const at = (col: string, value: number | null, where = F.col("x").gt(4)) => base.withColumn(col, F.when(where, F.lit(value)).otherwise(F.col(col)));
+    const withW = (value: number | null) => base.withColumn("w", F.when(F.col("x").eq(2), F.lit(value)).otherwise(F.lit(1.0)));
+    const feat = (df: typeof base) => df.withColumn("features", F.array("x").cast("array<double>"));
+    const providers = ctx.backend.name === "spark" ? (["sql"] as const) : (["kernel", "sql"] as const);
+    for (const statsProvider of providers) {
+      const on = `(${statsProvider} provider)`;
+      for (const [name, fit] of [
+        ["LinearRegression", (df: typeof base) => new LinearRegression({ labelCol: "y", statsProvider }).fit(df)],
+        ["LinearRegression lbfgs", (df: typeof base) => new LinearRegression({ labelCol: "y", solver: "lbfgs", statsProvider }).fit(df)],
+        ["LogisticRegression", (df: typeof base) => new LogisticRegression({ labelCol: "l", statsProvider }).fit(df)],
+      ] as const) {
+        await assert.rejects(fit(feat(at("x", Infinity))), /: 2 rows have null, NaN or infinite features in `features`/, `${name} ${on}: infinite feature`);
+        const label = name.startsWith("Logistic") ? "l" : "y";
+        for (const v of [NaN, Infinity]) await assert.rejects(fit(feat(at(label, v))), new RegExp(`: 2 rows have a NaN or infinite label in \`${label}\``), `${name} ${on}: label ${v}`);
+      }
+      for (const [name, fit] of [
+        ["LinearRegression", (df: typeof base) => new LinearRegression({ labelCol: "y", weightCol: "w", statsProvider }).fit(df)],
+        ["LogisticRegression", (df: typeof base) => new LogisticRegression({ labelCol: "l", weightCol: "w", statsProvider }).fit(df)],
+        ["KMeans", (df: typeof base) => new KMeans({ k: 2, seed: 1, weightCol: "w", statsProvider }).fit(df)],
+        ["GaussianMixture", (df: typeof base) => new GaussianMixture({ k: 2, seed: 1, weightCol: "w", statsProvider }).fit(df)],
+      ] as const) {
+        for (const v of [-1, NaN, null]) await assert.rejects(fit(feat(withW(v))), new RegExp(`${name}: 1 row has a null, NaN, infinite or negative weight in \`w\``), `${name} ${on}: weight ${v}`);
+      }
+      for (const [name, fit] of [
+        ["KMeans", (df: typeof base) => new KMeans({ k: 2, seed: 1, statsProvider }).fit(df)],
+        ["GaussianMixture", (df: typeof base) => new GaussianMixture({ k: 2, seed: 1, statsProvider }).fit(df)],
+      ] as const) {
+        // Two rows, counted as two (a mean shift must not spread them to the others).
+        await assert.rejects(fit(feat(at("x", -Infinity))), new RegExp(`${name}: 2 rows have null, NaN or infinite features`), `${name} ${on}: infinite feature`);
+      }
+      const zero = feat(at("x", 0, F.col("x").eq(3)));
+      await assert.rejects(new KMeans({ k: 2, seed: 1, distanceMeasure: "cosine", statsProvider }).fit(zero), /KMeans: 1 row has null, NaN or infinite features in `features` \(or zero vectors, for which cosine distance is undefined\)/, `cosine KMeans ${on}: zero vector`);
+    }
+  });
+
+  // Expected by hand: a model applied to vectors of another length than it was fitted on fails
+  // with its own error (as the scaler models do); a null vector gives null outputs.
+  ctx.it("models check the vector length in transform and give null outputs for a null vector", async () => {
+    const train = ctx.spark.createDataFrame([[0, 0, 0, 0], [1, 0, 1, 1], [0, 1, 1, 0], [1, 1, 2, 1], [5, 5, 10, 1], [6, 5, 11, 0], [5, 6, 11, 1], [6, 6, 12, 0]], "a DOUBLE, b DOUBLE, y DOUBLE, l DOUBLE")
+      .withColumn("features", F.array("a", "b").cast("array<double>"));
+    const models = [
+      await new KMeans({ k: 2, seed: 1 }).fit(train),
+      await new KMeans({ k: 2, seed: 1, distanceMeasure: "cosine" }).fit(train.filter(F.col("a").plus(F.col("b")).gt(0))),
+      await new GaussianMixture({ k: 2, seed: 1 }).fit(train),
+      await new LinearRegression({ labelCol: "y" }).fit(train),
+      await new LogisticRegression({ labelCol: "l" }).fit(train),
+      await new LogisticRegression({ labelCol: "a", family: "multinomial" }).fit(train),
+    ];
+    const short = ctx.spark.createDataFrame([[1]], "v DOUBLE").withColumn("features", F.array("v").cast("array<double>"));
+    const long = ctx.spark.createDataFrame([[1]], "v DOUBLE").withColumn("features", F.array("v", "v", "v").cast("array<double>"));
+    const nulls = ctx.spark.createDataFrame([[1]], "v DOUBLE").withColumn("features", F.when(F.col("v").gt(5), F.array("v", "v")).cast("array<double>"));
+    for (const m of models) {
+      const name = m.constructor.name;
+      for (const df of [short, long]) await assert.rejects(m.transform(df).collect(), new RegExp(`${name}: the column \`features\` has a vector whose length is not 2, the number of features the model was fitted on`), name);
+      const [row] = await m.transform(nulls).collect();
+      for (const col of ["prediction", "probability", "rawPrediction"]) if (col in row) assert.equal(row[col], null, `${name} ${col} for a null vector`);
+      assert.ok("prediction" in row, name);
+    }
+    const zero = ctx.spark.createDataFrame([[0]], "v DOUBLE").withColumn("features", F.array("v", "v").cast("array<double>"));
+    await assert.rejects(models[1].transform(zero).collect(), /KMeansModel: the column `features` has a zero vector, for which cosine distance is undefined/);
+  });
 });

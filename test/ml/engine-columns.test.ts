@@ -111,7 +111,7 @@ describe("kernel provider: columns from the engine", () => {
     // "error" (default): the assembler's own message names the column.
     await assert.rejects(new LogisticRegression({ weightCol: "w" }).fit(assembler.transform(withBad)), /VectorAssembler: the input column `b` is null/);
     // "keep": NaN features, which the estimator refuses by count.
-    await assert.rejects(new LogisticRegression({ weightCol: "w" }).fit(assembler.copy({ handleInvalid: "keep" }).transform(withBad)), (e: Error) => /rows have null or NaN features/.test(e.message));
+    await assert.rejects(new LogisticRegression({ weightCol: "w" }).fit(assembler.copy({ handleInvalid: "keep" }).transform(withBad)), (e: Error) => /rows have null, NaN or infinite features/.test(e.message));
     // "skip": the same model as on the rows without nulls.
     const skipped = await new LogisticRegression({ weightCol: "w" }).fit(assembler.copy({ handleInvalid: "skip" }).transform(withBad));
     const clean = await new LogisticRegression({ weightCol: "w" }).fit(assembler.transform(withBad.na.drop()));

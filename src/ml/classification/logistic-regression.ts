@@ -11,7 +11,7 @@ import { IllegalArgumentError } from "../../errors.js";
 import { Estimator, Model } from "../base/estimator.js";
 import { ge, gt, inRange, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
-import { checkTrainingColumns, linearPredictors, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkedFeatures, checkTrainingColumns, checkTrainingSummary, linearPredictors, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
 import { trainGlm, type Solver } from "../regression/glm.js";
 import { curvePoints, trapezoidArea, type ScoreCounts } from "../evaluation/binary-classification-evaluator.js";
 
@@ -81,8 +81,7 @@ export class LogisticRegression extends Estimator<LogisticRegressionModel> {
     const { provider, d } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, "LogisticRegression", p.statsProvider);
     try {
       const summary = await provider.summary();
-      if (summary.invalidRows > 0) throw new IllegalArgumentError(`LogisticRegression: ${summary.invalidRows} rows have null or NaN features; drop or impute them first.`, "INVALID_FEATURES");
-      if (summary.nullLabels > 0) throw new IllegalArgumentError(`LogisticRegression: ${summary.nullLabels} rows have a null label in ${JSON.stringify(p.labelCol)}; drop them first.`, "NULL_LABEL");
+      checkTrainingSummary(summary, "LogisticRegression", { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol });
       const labels = [...summary.labels!.keys()].sort((a, b) => a - b);
       const bad = labels.filter((l) => !Number.isInteger(l) || l < 0);
       if (bad.length) throw new IllegalArgumentError(`LogisticRegression: labels must be integers 0, 1, ... (class indices); found ${bad.slice(0, 5).join(", ")}. Index string labels with StringIndexer.`, "INVALID_LABEL");
@@ -310,22 +309,22 @@ export class LogisticRegressionModel extends Model {
   /** Adds rawPrediction, probability and prediction columns; lazy. */
   transform(df: DataFrame): DataFrame {
     const p = this.getParams() as unknown as LogisticRegressionParams;
-    const f = F.col(p.featuresCol);
     const d = this.numFeatures;
-    const x = Array.from({ length: d }, (_, i) => f.getItem(i).cast("double"));
+    const vec = `__lr_x_${this.uid}`;
+    const { df: checked, x, orNull } = checkedFeatures(df, p.featuresCol, d, "LogisticRegressionModel", vec);
     const margin = (c: number): Column => this.coefficientMatrix[c].reduce((s: Column, b, i) => (b === 0 ? s : s.plus(x[i].multiply(b))), F.lit(this.interceptVector[c]));
     const tmp = (c: number) => `__lr_m${c}_${this.uid}`;
     if (!this.isMultinomial) {
       const m = F.col(tmp(0));
       const p1 = F.lit(1).divide(F.lit(1).plus(F.exp(m.negate())));
-      return df.withColumn(tmp(0), margin(0))
-        .withColumn(p.rawPredictionCol, F.array(m.negate(), m).cast("array<double>"))
-        .withColumn(p.probabilityCol, F.array(F.lit(1).minus(p1), p1).cast("array<double>"))
-        .withColumn(p.predictionCol, F.when(p1.gt(p.threshold), 1).otherwise(0).cast("double"))
-        .drop(tmp(0));
+      return checked.withColumn(tmp(0), margin(0))
+        .withColumn(p.rawPredictionCol, orNull(F.array(m.negate(), m).cast("array<double>")))
+        .withColumn(p.probabilityCol, orNull(F.array(F.lit(1).minus(p1), p1).cast("array<double>")))
+        .withColumn(p.predictionCol, orNull(F.when(p1.gt(p.threshold), 1).otherwise(0)).cast("double"))
+        .drop(tmp(0), vec);
     }
     const K = this.numClasses;
-    let out = df;
+    let out = checked;
     for (let c = 0; c < K; c++) out = out.withColumn(tmp(c), margin(c));
     const ms = Array.from({ length: K }, (_, c) => F.col(tmp(c)));
     const mx = `__lr_max_${this.uid}`, lse = `__lr_lse_${this.uid}`;
@@ -333,10 +332,10 @@ export class LogisticRegressionModel extends Model {
     let pred = F.when(ms[0].eq(F.col(mx)), 0.0);
     for (let c = 1; c < K; c++) pred = pred.when(ms[c].eq(F.col(mx)), c);
     return out
-      .withColumn(p.rawPredictionCol, F.array(...ms).cast("array<double>"))
-      .withColumn(p.probabilityCol, F.array(...ms.map((m) => F.exp(m.minus(F.col(lse))))).cast("array<double>"))
-      .withColumn(p.predictionCol, pred.otherwise(0.0).cast("double"))
-      .drop(...ms.map((_, c) => tmp(c)), mx, lse);
+      .withColumn(p.rawPredictionCol, orNull(F.array(...ms).cast("array<double>")))
+      .withColumn(p.probabilityCol, orNull(F.array(...ms.map((m) => F.exp(m.minus(F.col(lse))))).cast("array<double>")))
+      .withColumn(p.predictionCol, orNull(pred.otherwise(0.0)).cast("double"))
+      .drop(...ms.map((_, c) => tmp(c)), mx, lse, vec);
   }
 
   async save(path: string, options: { overwrite?: boolean } = {}): Promise<void> {

@@ -12,7 +12,7 @@ import { ge, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
 import { cholesky, invertLower, logDiagSum, zeros, type Matrix } from "../linalg/dense.js";
 import { gmmPrecompute, type GmmPrecomputed, type StatsProvider } from "../stats/provider.js";
-import { checkTrainingColumns, kmeansPlusPlus, localLloyd, trainingProvider, prng, sortRows, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkedFeatures, checkTrainingColumns, checkTrainingSummary, kmeansPlusPlus, localLloyd, trainingProvider, prng, sortRows, type ProgressCallback, type ProviderChoice } from "../common.js";
 
 /** One fitted component. */
 export interface MultivariateGaussian { readonly mean: number[]; readonly cov: number[][] }
@@ -97,7 +97,7 @@ export class GaussianMixture extends Estimator<GaussianMixtureModel> {
     try {
       if (p.k > n) throw new IllegalArgumentError(`GaussianMixture: k = ${p.k} is larger than the number of rows (${n}); use k <= ${n}.`, "K_TOO_LARGE");
       const summary = await provider.summary();
-      if (summary.invalidRows > 0) throw new IllegalArgumentError(`GaussianMixture: ${summary.invalidRows} rows have null or NaN features in ${JSON.stringify(p.featuresCol)}; drop or impute them first (VectorAssembler handleInvalid "skip").`, "INVALID_FEATURES");
+      checkTrainingSummary(summary, "GaussianMixture", { featuresCol: p.featuresCol, labelCol: null, weightCol: p.weightCol });
       const shift = provider.shift ?? new Float64Array(d);
       let { weights, means, covs } = await this.initialise(provider, p, d, shift, summary.variance);
       const history: number[] = [];
@@ -227,10 +227,11 @@ export class GaussianMixtureModel extends Model {
   transform(df: DataFrame): DataFrame {
     const p = this.getParams() as unknown as GaussianMixtureParams;
     const { k, d, A, b, logConst } = this.pre;
-    const f = F.col(p.featuresCol);
-    const x = Array.from({ length: d }, (_, i) => f.getItem(i));
+    const vec = `__gmm_x_${this.uid}`;
+    const checked = checkedFeatures(df, p.featuresCol, d, "GaussianMixtureModel", vec);
+    const x = checked.x;
     const tmp = (j: number) => `__gmm_lp${j}_${this.uid}`;
-    let out = df;
+    let out = checked.df;
     for (let j = 0; j < k; j++) {
       const zs: Column[] = [];
       for (let i = 0; i < d; i++) {
@@ -246,9 +247,9 @@ export class GaussianMixtureModel extends Model {
     let pred = F.when(lp[0].eq(F.col(mx)), 0);
     for (let j = 1; j < k; j++) pred = pred.when(lp[j].eq(F.col(mx)), j);
     out = out
-      .withColumn(p.probabilityCol, F.array(...lp.map((c) => F.exp(c.minus(F.col(lse))))).cast("array<double>"))
-      .withColumn(p.predictionCol, pred.otherwise(0).cast("int"));
-    return out.drop(...lp.map((_, j) => tmp(j)), mx, lse);
+      .withColumn(p.probabilityCol, checked.orNull(F.array(...lp.map((c) => F.exp(c.minus(F.col(lse))))).cast("array<double>")))
+      .withColumn(p.predictionCol, checked.orNull(pred.otherwise(0)).cast("int"));
+    return out.drop(...lp.map((_, j) => tmp(j)), mx, lse, vec);
   }
 
   /** @internal Rows per most probable component. */

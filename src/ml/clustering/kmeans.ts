@@ -4,12 +4,11 @@
  */
 import type { DataFrame } from "../../api/dataframe.js";
 import { F } from "../../api/functions.js";
-import type { Column } from "../../api/column.js";
-import { IllegalArgumentError } from "../../errors.js";
+import { IllegalArgumentError, q } from "../../errors.js";
 import { Estimator, Model } from "../base/estimator.js";
 import { ge, gt, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
-import { checkTrainingColumns, kmeansPlusPlus, localLloyd, trainingProvider, prng, sortRows, sqdist, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkedFeatures, checkTrainingColumns, checkTrainingSummary, kmeansPlusPlus, localLloyd, trainingProvider, prng, sortRows, sqdist, type ProgressCallback, type ProviderChoice } from "../common.js";
 import type { StatsProvider } from "../stats/provider.js";
 
 export interface KMeansParams {
@@ -69,7 +68,7 @@ export class KMeans extends Estimator<KMeansModel> {
     try {
       if (p.k > n) throw new IllegalArgumentError(`KMeans: k = ${p.k} is larger than the number of rows (${n}); use k <= ${n}.`, "K_TOO_LARGE");
       const summary = await provider.summary();
-      if (summary.invalidRows > 0) throw new IllegalArgumentError(`KMeans: ${summary.invalidRows} rows have null or NaN features${cosine ? " (or are zero vectors, which cosine distance cannot handle)" : ""}; drop or impute them first.`, "INVALID_FEATURES");
+      checkTrainingSummary(summary, "KMeans", { featuresCol: p.featuresCol, labelCol: null, weightCol: p.weightCol }, cosine ? " (or zero vectors, for which cosine distance is undefined)" : "");
       const shift = provider.shift ?? new Float64Array(d);
       let centers: number[][];
       if (p.initialModel) {
@@ -160,21 +159,23 @@ export class KMeansModel extends Model {
   transform(df: DataFrame): DataFrame {
     const p = this.getParams() as unknown as KMeansParams;
     const d = this.clusterCenters[0].length;
-    const f = F.col(p.featuresCol);
-    let x: Column[] = Array.from({ length: d }, (_, i) => f.getItem(i).cast("double"));
+    const vec = `__km_x_${this.uid}`;
+    const checked = checkedFeatures(df, p.featuresCol, d, "KMeansModel", vec);
+    let x = checked.x;
     if (p.distanceMeasure === "cosine") {
       const norm = F.sqrt(x.map((c) => c.multiply(c)).reduce((s, v) => s.plus(v)));
-      x = x.map((c) => c.divide(norm));
+      const zero = F.raise_error(`KMeansModel: the column ${q(p.featuresCol)} has a zero vector, for which cosine distance is undefined; drop those rows first.`);
+      x = x.map((c) => F.when(norm.eq(0), zero).otherwise(c.divide(norm)));
     }
     const tmp = (j: number) => `__km_d${j}_${this.uid}`;
-    let out = df;
+    let out = checked.df;
     this.clusterCenters.forEach((c, j) => { out = out.withColumn(tmp(j), x.map((xi, a) => xi.minus(c[a]).multiply(xi.minus(c[a]))).reduce((s, v) => s.plus(v))); });
     const ds = this.clusterCenters.map((_, j) => F.col(tmp(j)));
     const mn = `__km_min_${this.uid}`;
     out = out.withColumn(mn, F.least(...ds));
     let pred = F.when(ds[0].eq(F.col(mn)), 0);
     for (let j = 1; j < ds.length; j++) pred = pred.when(ds[j].eq(F.col(mn)), j);
-    return out.withColumn(p.predictionCol, pred.otherwise(0).cast("int")).drop(...ds.map((_, j) => tmp(j)), mn);
+    return out.withColumn(p.predictionCol, checked.orNull(pred.otherwise(0)).cast("int")).drop(...ds.map((_, j) => tmp(j)), mn, vec);
   }
   async save(path: string, options: { overwrite?: boolean } = {}): Promise<void> {
     await saveModelDir(path, { className: "KMeansModel", uid: this.uid, params: this.params.toJSON(), data: { clusterCenters: this.clusterCenters } }, options.overwrite ?? false);

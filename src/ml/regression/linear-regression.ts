@@ -13,7 +13,7 @@ import { ge, gt, inRange, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
 import { invertSPD, solveSPD, zeros, type Matrix } from "../linalg/dense.js";
 import { tTestPValue } from "../linalg/special.js";
-import { checkTrainingColumns, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkedFeatures, checkTrainingColumns, checkTrainingSummary, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
 import { trainGlm, type Solver } from "./glm.js";
 import { metricsFromSums, regressionMetrics } from "./regression-metrics.js";
 
@@ -82,8 +82,7 @@ export class LinearRegression extends Estimator<LinearRegressionModel> {
     const { provider, d } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, "LinearRegression", p.statsProvider);
     try {
       const summary = await provider.summary({ labels: false });
-      if (summary.invalidRows > 0) throw new IllegalArgumentError(`LinearRegression: ${summary.invalidRows} rows have null or NaN features; drop or impute them first.`, "INVALID_FEATURES");
-      if (summary.nullLabels > 0) throw new IllegalArgumentError(`LinearRegression: ${summary.nullLabels} rows have a null label in ${JSON.stringify(p.labelCol)}; drop them first.`, "NULL_LABEL");
+      checkTrainingSummary(summary, "LinearRegression", { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol });
       const l1 = p.regParam * p.elasticNetParam;
       const useNormal = p.solver === "normal" || (p.solver === "auto" && l1 === 0 && d <= 4096);
       if (p.solver === "normal" && l1 > 0) throw new IllegalArgumentError("LinearRegression: solver \"normal\" cannot handle an L1 term (elasticNetParam > 0 with regParam > 0); use solver \"auto\" or \"lbfgs\".", "INVALID_PARAM");
@@ -172,9 +171,10 @@ export class LinearRegressionModel extends Model {
   /** Adds `predictionCol`; lazy. */
   transform(df: DataFrame): DataFrame {
     const p = this.getParams() as unknown as LinearRegressionParams;
-    const f = F.col(p.featuresCol);
-    const terms: Column[] = this.coefficients.map((b, i) => f.getItem(i).cast("double").multiply(b));
-    return df.withColumn(p.predictionCol, terms.reduce((s, t) => s.plus(t), F.lit(this.intercept)));
+    const vec = `__linreg_x_${this.uid}`;
+    const { df: checked, x } = checkedFeatures(df, p.featuresCol, this.coefficients.length, "LinearRegressionModel", vec);
+    const terms: Column[] = this.coefficients.map((b, i) => x[i].multiply(b));
+    return checked.withColumn(p.predictionCol, terms.reduce((s, t) => s.plus(t), F.lit(this.intercept))).drop(vec);
   }
   async save(path: string, options: { overwrite?: boolean } = {}): Promise<void> {
     await saveModelDir(path, { className: "LinearRegressionModel", uid: this.uid, params: this.params.toJSON(), data: { coefficients: this.coefficients, intercept: this.intercept } }, options.overwrite ?? false);

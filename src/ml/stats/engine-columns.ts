@@ -89,7 +89,8 @@ export function exportFrame(src: EngineColumns, normalize: boolean): DataFrame {
   let xs = [...src.features];
   if (normalize) {
     const norm = F.sqrt(xs.map((x) => x.multiply(x)).reduce((a, b) => a.plus(b)));
-    xs = xs.map((x) => x.divide(norm));
+    // A zero vector has no direction: null elements, so the fit counts it as an invalid row.
+    xs = xs.map((x) => F.when(norm.gt(0), x.divide(norm)));
   }
   const items = xs.map((x, i) => x.alias(`x${i}`));
   if (src.label) items.push(src.label.alias("y"));

@@ -345,8 +345,11 @@ export class KernelStatsProvider implements StatsProvider {
     const n = this.rows;
     let sw = 0, sww = 0, sy = 0, syy = 0;
     const mean = new Float64Array(d), variance = new Float64Array(d), min = new Float64Array(d), max = new Float64Array(d);
-    if (w) for (let r = 0; r < n; r++) { const wr = w[r]; sw += wr; sww += wr * wr; }
+    // Null weights are NaN in the copy.
+    let invalidWeights = 0;
+    if (w) for (let r = 0; r < n; r++) { const wr = w[r]; sw += wr; sww += wr * wr; invalidWeights += +!(wr >= 0 && wr < Infinity); }
     else { sw = n; sww = n; }
+    let nonFinite = 0;
     let labels: Map<number, number> | null = null;
     if (y) {
       // Small non-negative integer labels (classes) are counted in an array, others in a map.
@@ -357,7 +360,7 @@ export class KernelStatsProvider implements StatsProvider {
       let c0 = 0, c1 = 0, n0 = 0, n1 = 0;
       for (let r = 0; r < n; r++) {
         const v = y[r];
-        if (v !== v) continue; // null label
+        if (v - v !== 0) { nonFinite++; continue; } // null (NaN in the copy), NaN or infinite
         const wr = w ? w[r] : 1;
         sy += wr * v; syy += wr * v * v;
         if (!countLabels) continue;
@@ -384,7 +387,8 @@ export class KernelStatsProvider implements StatsProvider {
       min[i] = lo + sh; max[i] = hi + sh;
     }
     const labelMean = sy / sw, ym2 = Math.max(0, syy - sw * labelMean * labelMean);
-    return { count: n, weightSum: sw, mean, variance, min, max, invalidRows: this.invalid, labels, nullLabels: this.nullLabels, labelMean, labelVariance: denom > 0 ? ym2 / denom : 0, labelVariancePop: ym2 / sw };
+    return { count: n, weightSum: sw, mean, variance, min, max, invalidRows: this.invalid, labels, nullLabels: this.nullLabels,
+      nonFiniteLabels: y ? nonFinite - this.nullLabels : 0, invalidWeights, labelMean, labelVariance: denom > 0 ? ym2 / denom : 0, labelVariancePop: ym2 / sw };
   }
 
   async gmm(p: GmmPrecomputed): Promise<GmmStats> {

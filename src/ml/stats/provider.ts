@@ -75,12 +75,16 @@ export interface SummaryStats {
   readonly variance: Float64Array;
   readonly min: Float64Array;
   readonly max: Float64Array;
-  /** Rows whose features contain a null or NaN. */
+  /** Rows whose features contain a null, NaN or infinite value. */
   readonly invalidRows: number;
   /** Distinct label values with their weight sums, when a label column is present (and asked for). */
   readonly labels: ReadonlyMap<number, number> | null;
   /** Rows with a null label. */
   readonly nullLabels: number;
+  /** Rows with a NaN or infinite label (0 without a label column). */
+  readonly nonFiniteLabels: number;
+  /** Rows with a null, NaN, infinite or negative weight (0 without a weight column). */
+  readonly invalidWeights: number;
   /** Weighted mean of the label (0 without a label column). */
   readonly labelMean: number;
   /** Unbiased weighted variance of the label. */

@@ -38,15 +38,18 @@ function withParams(rows: DataFrame, values: readonly number[], guard: Column): 
   return { df: rows.withColumn("p_", F.when(guard.isNotNull(), array)), p: (i) => F.col("p_").getItem(i) };
 }
 
+/** True for NaN and ±Infinity (null for null). */
+function nonFinite(c: Column): Column { return c.isNaN().or(F.abs(c).eq(F.lit(Infinity))); }
+
 export class SqlStatsProvider implements StatsProvider {
   readonly name = "sql";
   private readonly x: Column[];
   private readonly w: Column;
   private readonly y: Column;
 
-  private constructor(readonly d: number, private readonly base: DataFrame, hasWeight: boolean, hasLabel: boolean, readonly shift: Float64Array | null) {
+  private constructor(readonly d: number, private readonly base: DataFrame, private readonly weighted: boolean, hasLabel: boolean, readonly shift: Float64Array | null) {
     this.x = Array.from({ length: d }, (_, i) => F.col(`x${i}`));
-    this.w = hasWeight ? F.col("w") : lit(1);
+    this.w = weighted ? F.col("w") : lit(1);
     this.y = hasLabel ? F.col("y") : lit(0);
   }
 
@@ -59,11 +62,13 @@ export class SqlStatsProvider implements StatsProvider {
     let xs: Column[] = Array.from({ length: d }, (_, i) => f.getItem(i).cast("double"));
     if (opts.normalize) {
       const norm = F.sqrt(sum(xs.map((x) => x.multiply(x))));
-      xs = xs.map((x) => x.divide(norm));
+      // A zero vector has no direction: null elements, so the fit counts it as an invalid row.
+      xs = xs.map((x) => F.when(norm.gt(0), x.divide(norm)));
     }
     let shift: Float64Array | null = null;
     if (opts.center) {
-      const r = (await df.agg(...xs.map((x, i) => F.avg(x).alias(`m${i}`))).collect())[0];
+      // Means of the finite values: a NaN or infinite one must not shift the others (the summary counts it).
+      const r = (await df.agg(...xs.map((x, i) => F.avg(F.when(nonFinite(x).not(), x)).alias(`m${i}`))).collect())[0];
       shift = Float64Array.from(xs, (_, i) => num(r[`m${i}`]) || 0);
       xs = xs.map((x, i) => x.minus(shift![i]));
     }
@@ -81,14 +86,16 @@ export class SqlStatsProvider implements StatsProvider {
     const d = this.d;
     const aggs: Column[] = [F.count("*").alias("n"), F.sum(this.w).alias("sw"), F.sum(this.w.multiply(this.w)).alias("sww"),
       F.sum(this.w.multiply(this.y)).alias("sy"), F.sum(this.w.multiply(this.y).multiply(this.y)).alias("syy")];
-    const invalid = this.x.map((x) => x.isNull().or(x.isNaN()));
-    aggs.push(F.sum(F.when(invalid.reduce((a, b) => a.or(b), F.lit(false)), 1).otherwise(0)).alias("bad"));
+    const count = (c: Column): Column => F.sum(F.when(c, 1).otherwise(0));
+    const invalid = this.x.map((x) => x.isNull().or(nonFinite(x)));
+    aggs.push(count(invalid.reduce((a, b) => a.or(b), F.lit(false))).alias("bad"));
+    if (this.weighted) aggs.push(count(this.w.isNull().or(nonFinite(this.w)).or(this.w.lt(0))).alias("badw"));
     for (let i = 0; i < d; i++) {
       const x = this.x[i];
       aggs.push(F.sum(this.w.multiply(x)).alias(`s${i}`), F.sum(this.w.multiply(x).multiply(x)).alias(`q${i}`), F.min(x).alias(`lo${i}`), F.max(x).alias(`hi${i}`));
     }
     const hasLabel = this.y.expr.kind === "ColumnExpr";
-    if (hasLabel) aggs.push(F.sum(F.when(this.y.isNull(), 1).otherwise(0)).alias("nully"));
+    if (hasLabel) aggs.push(count(this.y.isNull()).alias("nully"), count(this.y.isNotNull().and(nonFinite(this.y))).alias("nany"));
     const r = (await this.base.agg(...aggs).collect())[0];
     const n = num(r["n"]), sw = num(r["sw"]), sww = num(r["sww"]);
     const denom = sw - sww / sw;
@@ -111,6 +118,7 @@ export class SqlStatsProvider implements StatsProvider {
       for (const row of rows) labels.set(num(row["label"]), num(row["sw"]));
     }
     return { count: n, weightSum: sw, mean, variance, min, max, invalidRows: num(r["bad"]) || 0, labels, nullLabels: hasLabel ? num(r["nully"]) || 0 : 0,
+      nonFiniteLabels: hasLabel ? num(r["nany"]) || 0 : 0, invalidWeights: this.weighted ? num(r["badw"]) || 0 : 0,
       labelMean, labelVariance: denom > 0 ? ym2 / denom : 0, labelVariancePop: ym2 / sw };
   }
 
