@@ -204,6 +204,41 @@ conformance("ML algorithms match scikit-learn and Spark", (ctx) => {
     }
   });
 
+  // Expected values: ordinary least squares solved in the test on centred data (3x3 normal
+  // equations by hand), and invariances (a shifted feature changes only the intercept; a label
+  // scaled by 1e9 or 1e-9 scales the coefficients). Before the optimizer centred the features and
+  // scaled the label, L-BFGS stopped at all-zero coefficients on such data.
+  ctx.it("L-BFGS fits are unaffected by a large feature offset (Unix timestamps within a day) or the label's scale", async () => {
+    // 200 rows from a fixed Park-Miller sequence: a time within one day, another feature, noise.
+    let seed = 9;
+    const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const rows: number[][] = [];
+    for (let i = 0; i < 200; i++) {
+      const a = rnd(), b = rnd(), e = rnd();
+      rows.push([1.7e9 + a * 86400, a * 30, b, 3 + 2 * a - b + 0.1 * e, a - b + 0.3 * (e - 0.5) > 0 ? 1 : 0]);
+    }
+    // OLS of y on (day, x2) with centred columns: solve the 2x2 system.
+    const n = rows.length, mean = (j: number) => rows.reduce((s, r) => s + r[j], 0) / n;
+    const [md, mx, my] = [mean(1), mean(2), mean(3)];
+    let sdd = 0, sdx = 0, sxx = 0, sdy = 0, sxy = 0;
+    for (const r of rows) { const a = r[1] - md, b = r[2] - mx, y = r[3] - my; sdd += a * a; sdx += a * b; sxx += b * b; sdy += a * y; sxy += b * y; }
+    const det = sdd * sxx - sdx * sdx, bDay = (sxx * sdy - sdx * sxy) / det, bX = (sdd * sxy - sdx * sdy) / det;
+    const df = ctx.spark.createDataFrame(rows, "ts DOUBLE, day DOUBLE, x2 DOUBLE, y DOUBLE, l DOUBLE")
+      .withColumn("features", F.array("ts", "x2").cast("array<double>"))
+      .withColumn("shifted", F.array(F.col("ts").minus(1.7e9), F.col("x2")).cast("array<double>"));
+    // Default tolerance, as a user would fit (it was the one that stopped at zero).
+    const lin = await new LinearRegression({ labelCol: "y", solver: "lbfgs" }).fit(df);
+    closeAll([lin.coefficients[0] * 2880, lin.coefficients[1]], [bDay, bX], 1e-4, "coefficients on the timestamp column");
+    for (const k of [1e9, 1e-9]) {
+      const scaled = await new LinearRegression({ labelCol: "ys", featuresCol: "shifted", solver: "lbfgs", tol: 1e-12 }).fit(df.withColumn("ys", F.col("y").multiply(k)));
+      closeAll([scaled.coefficients[0] * 2880 / k, scaled.coefficients[1] / k], [bDay, bX], 1e-6, `coefficients with the label times ${k}`);
+    }
+    const log = await new LogisticRegression({ labelCol: "l" }).fit(df);
+    const ref = await new LogisticRegression({ labelCol: "l", featuresCol: "shifted", tol: 1e-12 }).fit(df);
+    closeAll(log.coefficients, ref.coefficients, 1e-3, "logistic coefficients on timestamps and on shifted timestamps");
+    assert.ok(Math.abs(ref.coefficients[0]) > 1e-6, "the timestamp carries the signal");
+  });
+
   // Expected by hand: a model applied to vectors of another length than it was fitted on fails
   // with its own error (as the scaler models do); a null vector gives null outputs.
   ctx.it("models check the vector length in transform and give null outputs for a null vector", async () => {

@@ -5,6 +5,14 @@
  *   (1/Σw)·Σ w·loss(β) + regParam·[ (1−α)/2·Σ p_j² + α·Σ |p_j| ],   α = elasticNetParam,
  * with p_j = β_j·std_j when `standardization` is true (penalty on standardized coefficients,
  * Spark's default) and p_j = β_j otherwise. Intercepts are never penalised.
+ *
+ * The optimizer works in a reparametrization with the same minimum that keeps the problem well
+ * conditioned whatever the data's offset and scale (as Spark's aggregators do): with an intercept,
+ * margins are taken on centred features, c + Σ b_j·(x_j − x̄_j)/std_j, so the raw intercept is
+ * c − Σ β_j·x̄_j (without it, a feature far from zero, e.g. a Unix timestamp, makes the
+ * intercept and its coefficient so correlated that L-BFGS stopped at zero); and least squares
+ * runs on the label in units of its standard deviation (the objective divided by σ_y²), so a label
+ * of 1e9 or 1e-9 converges like one of 1. The reported objective is the one above.
  */
 import { IllegalArgumentError } from "../../errors.js";
 import { GradientDescent, LBFGS, OWLQN, StochasticGradientDescent, type DiffFunction, type OptimizeResult, type Optimizer } from "../optim/index.js";
@@ -37,6 +45,8 @@ export interface GlmOptions {
    * regParam·(1−α)/(2·σ_y)·‖b‖² with σ_y the label's standard deviation).
    */
   readonly l2Divisor?: number;
+  /** Least squares: the label's standard deviation, the unit the optimizer works in (default 1). */
+  readonly labelScale?: number;
 }
 
 export interface GlmResult {
@@ -63,38 +73,59 @@ export async function trainGlm(provider: StatsProvider, summary: SummaryStats, o
   const penScale = (j: number) => (o.standardization ? 1 : scale[j % d]);
   const t0 = performance.now();
 
-  const toBeta = (x: Float64Array) => {
+  // Centring (with an intercept): margins use x − mean; the raw intercept absorbs −Σ β_j·mean_j.
+  const mean = o.fitIntercept ? Float64Array.from(summary.mean) : new Float64Array(d);
+  // The unit of the parameters and the objective's scale (least squares: the label's std).
+  const ys = o.kind === "squared" && o.labelScale && o.labelScale > 0 && Number.isFinite(o.labelScale) ? o.labelScale : 1;
+  const ys2 = ys * ys;
+
+  /** Coefficients and intercepts in the original space from the optimizer's parameters u (X = ys·u). */
+  const toBeta = (u: Float64Array) => {
     const beta = new Float64Array(nb);
-    for (let i = 0; i < nb; i++) beta[i] = x[i] * scale[i % d];
+    for (let i = 0; i < nb; i++) beta[i] = u[i] * ys * scale[i % d];
     const icpt = new Float64Array(K);
-    if (o.fitIntercept) for (let c = 0; c < K; c++) icpt[c] = x[nb + c];
+    if (o.fitIntercept) {
+      for (let c = 0; c < K; c++) {
+        let shift = 0;
+        for (let j = 0; j < d; j++) shift += beta[c * d + j] * mean[j];
+        icpt[c] = u[nb + c] * ys - shift;
+      }
+    }
     return { beta, icpt };
   };
-  const fn: DiffFunction = async (x, batch) => {
-    const { beta, icpt } = toBeta(x);
+  const fn: DiffFunction = async (u, batch) => {
+    const { beta, icpt } = toBeta(u);
     const s = o.kind === "squared" ? await provider.squared(beta, icpt[0], batch)
       : o.kind === "binomial" ? await provider.binomial(beta, icpt[0], batch)
       : await provider.multinomial(beta, icpt, batch);
     const sw = s.weightSum > 0 ? s.weightSum : 1;
+    // In X = ys·u: f(X) and its gradient, then f/ys² and (∂f/∂X)/ys for u.
     let f = s.loss / sw;
     const g = new Float64Array(nParams);
-    for (let i = 0; i < nb; i++) g[i] = (s.grad[i] / sw) * scale[i % d];
+    for (let i = 0; i < nb; i++) {
+      const c = Math.floor(i / d);
+      // ∂/∂b_j of Σ w·loss with margins on centred features: (G_j − mean_j·G_c)·scale_j.
+      const gi = o.fitIntercept ? s.grad[i] - mean[i % d] * s.grad[nb + c] : s.grad[i];
+      g[i] = (gi / sw) * scale[i % d];
+    }
     if (o.fitIntercept) for (let c = 0; c < K; c++) g[nb + c] = s.grad[nb + c] / sw;
     if (l2 > 0) {
       for (let i = 0; i < nb; i++) {
-        const p = x[i] * penScale(i);
+        const p = u[i] * ys * penScale(i);
         f += 0.5 * l2 * p * p;
         g[i] += l2 * p * penScale(i);
       }
     }
+    f /= ys2;
+    for (let i = 0; i < nParams; i++) g[i] /= ys;
     return { f, g };
   };
   const l1w = new Float64Array(nParams);
-  for (let i = 0; i < nb; i++) l1w[i] = l1 * penScale(i) * (scale[i % d] === 0 ? 0 : 1);
+  for (let i = 0; i < nb; i++) l1w[i] = (l1 * penScale(i) * (scale[i % d] === 0 ? 0 : 1)) / ys;
 
   const x0 = new Float64Array(nParams);
-  if (o.fitIntercept && o.initialIntercepts) for (let c = 0; c < K; c++) x0[nb + c] = o.initialIntercepts[c];
-  const onIteration = (it: number, f: number) => o.onProgress?.({ estimator: o.estimator, iteration: it, objective: f, elapsedMs: performance.now() - t0 });
+  if (o.fitIntercept && o.initialIntercepts) for (let c = 0; c < K; c++) x0[nb + c] = o.initialIntercepts[c] / ys;
+  const onIteration = (it: number, f: number) => o.onProgress?.({ estimator: o.estimator, iteration: it, objective: f * ys2, elapsedMs: performance.now() - t0 });
   const base = { maxIter: o.maxIter, tol: o.tol, onIteration };
   let solver = o.solver === "l-bfgs" ? "lbfgs" : o.solver;
   if (solver === "auto" || solver === "normal") solver = "lbfgs";
@@ -107,5 +138,5 @@ export async function trainGlm(provider: StatsProvider, summary: SummaryStats, o
   }
   const r: OptimizeResult = await opt.minimize(fn, x0);
   const { beta, icpt } = toBeta(r.x);
-  return { beta, intercepts: icpt, objectiveHistory: r.objectiveHistory, iterations: r.iterations, converged: r.converged, solver: opt.name };
+  return { beta, intercepts: icpt, objectiveHistory: r.objectiveHistory.map((f) => f * ys2), iterations: r.iterations, converged: r.converged, solver: opt.name };
 }

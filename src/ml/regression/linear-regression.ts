@@ -121,7 +121,7 @@ export class LinearRegression extends Estimator<LinearRegressionModel> {
           kind: "squared", d, K: 1, fitIntercept: p.fitIntercept, standardization: p.standardization, regParam: p.regParam, elasticNetParam: p.elasticNetParam,
           solver: p.solver, maxIter: p.maxIter, tol: p.tol, stepSize: p.stepSize, miniBatchFraction: p.miniBatchFraction, seed: p.seed, onProgress: p.onProgress,
           estimator: "LinearRegression", initialIntercepts: [summary.labelMean],
-          l2Divisor: Math.sqrt(summary.labelVariance),
+          l2Divisor: Math.sqrt(summary.labelVariance), labelScale: Math.sqrt(summary.labelVariance),
         });
         beta = Array.from(r.beta); intercept = r.intercepts[0]; history = [...r.objectiveHistory]; iterations = r.iterations; solver = r.solver;
       }
