@@ -101,6 +101,7 @@ export function checkTrainingSummary(s: SummaryStats, owner: string, cols: Train
   if (cols.labelCol !== null && s.nullLabels > 0) throw new IllegalArgumentError(`${owner}: ${rowsHave(s.nullLabels)} a null label in ${q(cols.labelCol)}; drop them first.`, "NULL_LABEL");
   if (cols.labelCol !== null && s.nonFiniteLabels > 0) throw new IllegalArgumentError(`${owner}: ${rowsHave(s.nonFiniteLabels)} a NaN or infinite label in ${q(cols.labelCol)}; drop them first.`, "INVALID_LABEL");
   if (cols.weightCol !== null && s.invalidWeights > 0) throw new IllegalArgumentError(`${owner}: ${rowsHave(s.invalidWeights)} a null, NaN, infinite or negative weight in ${q(cols.weightCol)}; weights must be finite and >= 0.`, "INVALID_WEIGHT");
+  if (cols.weightCol !== null && !(s.weightSum > 0)) throw new IllegalArgumentError(`${owner}: the weights in ${q(cols.weightCol)} sum to ${s.weightSum}; at least one row needs a positive weight.`, "EMPTY_DATA");
 }
 
 /**

@@ -204,6 +204,26 @@ conformance("ML algorithms match scikit-learn and Spark", (ctx) => {
     }
   });
 
+  // Expected: a row of weight 0 counts for nothing, so fits with it match fits without it (as in
+  // Spark, where the initialisation weighs rows too); all-zero weights fail clearly.
+  ctx.it("rows of weight 0 do not seed k-means or mixture components", async () => {
+    const rows: number[][] = [];
+    for (let i = 0; i < 20; i++) rows.push([(i % 5) * 0.2, (i % 3) * 0.1, 1], [10 + (i % 5) * 0.2, (i % 3) * 0.1, 1]);
+    for (let i = 0; i < 40; i++) rows.push([100 + i, 50, 0]);
+    const all = ctx.spark.createDataFrame(rows, "a DOUBLE, b DOUBLE, w DOUBLE").withColumn("features", F.array("a", "b").cast("array<double>"));
+    const kept = all.filter(F.col("w").gt(0));
+    const providers = ctx.backend.name === "spark" ? (["sql"] as const) : (["kernel", "sql"] as const);
+    const sorted = (c: number[][]) => [...c].sort((x, y) => x[0] - y[0]);
+    for (const statsProvider of providers) {
+      const km = await new KMeans({ k: 2, seed: 3, weightCol: "w", statsProvider }).fit(all);
+      const ref = await new KMeans({ k: 2, seed: 3, statsProvider }).fit(kept);
+      sorted(km.clusterCenters).forEach((c, j) => closeAll(c, sorted(ref.clusterCenters)[j], 1e-9, `k-means centre ${j} (${statsProvider})`));
+      const gm = await new GaussianMixture({ k: 2, seed: 3, weightCol: "w", statsProvider }).fit(all);
+      closeAll([...gm.weights].sort(), [0.5, 0.5], 1e-6, `mixture weights (${statsProvider})`);
+      await assert.rejects(new KMeans({ k: 2, weightCol: "w", statsProvider }).fit(all.withColumn("w", F.lit(0.0))), /KMeans: the weights in `w` sum to 0/);
+    }
+  });
+
   // Expected values: ordinary least squares solved in the test on centred data (3x3 normal
   // equations by hand), and invariances (a shifted feature changes only the intercept; a label
   // scaled by 1e9 or 1e-9 scales the coefficients). Before the optimizer centred the features and

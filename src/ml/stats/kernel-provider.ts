@@ -445,8 +445,11 @@ export class KernelStatsProvider implements StatsProvider {
 
   async sample(n: number, seed: number): Promise<number[][]> {
     if (!this.local) return (await this.fallback()).sample(n, seed);
-    const x = this.local.x;
-    const total = this.rows;
+    const { x, w } = this.local;
+    // Rows to draw from: all, or those of positive weight when some weigh 0.
+    let rows: Int32Array | null = null;
+    if (w && w.some((v) => !(v > 0))) rows = Int32Array.from({ length: this.rows }, (_, r) => r).filter((r) => w[r] > 0);
+    const total = rows ? rows.length : this.rows;
     const rand = prng(seed);
     const take = Math.min(n, total);
     const idx: number[] = [];
@@ -456,7 +459,7 @@ export class KernelStatsProvider implements StatsProvider {
       while (seen.size < take) seen.add(Math.floor(rand() * total));
       idx.push(...seen);
     }
-    return idx.map((r) => x.map((c) => c[r]));
+    return idx.map((i) => (rows ? rows[i] : i)).map((r) => x.map((c) => c[r]));
   }
 
   localColumns(): { readonly x: readonly Float64Array[]; readonly y: Float64Array | null; readonly w: Float64Array | null } | null { return this.local; }

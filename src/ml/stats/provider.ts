@@ -131,7 +131,10 @@ export interface StatsProvider {
    * (then the caller evaluates the model through the engine).
    */
   linearMetrics(coefficients: readonly number[], intercept: number): Promise<LinearMetricSums | null>;
-  /** Up to `n` rows' features, drawn deterministically from `seed`, for initialisation. */
+  /**
+   * Up to `n` rows' features, drawn deterministically from `seed`, for initialisation; only rows
+   * with a positive weight (a row of weight 0 must not become a starting centre).
+   */
   sample(n: number, seed: number): Promise<number[][]>;
   close(): Promise<void>;
 }

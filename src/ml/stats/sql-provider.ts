@@ -273,9 +273,10 @@ export class SqlStatsProvider implements StatsProvider {
   }
 
   async sample(n: number, seed: number): Promise<number[][]> {
-    const total = await this.base.count();
+    const from = this.weighted ? this.base.filter(this.w.gt(0)) : this.base;
+    const total = await from.count();
     const fraction = total <= n ? 1 : Math.min(1, (n * 1.2 + 10) / total);
-    const rows = await (fraction >= 1 ? this.base : this.base.sample(fraction, seed)).select(...this.x).limit(n).collect();
+    const rows = await (fraction >= 1 ? from : from.sample(fraction, seed)).select(...this.x).limit(n).collect();
     return rows.map((r) => this.x.map((_, i) => num(r[`x${i}`])));
   }
 
