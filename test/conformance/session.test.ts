@@ -59,6 +59,34 @@ conformance("session", (ctx) => {
     assert.equal((rows[1].d as Date).getTime(), utcDate(1999, 12, 31).getTime());
   });
 
+  // Large frames of plain values are loaded into an engine table once on the embedded engine
+  // (instead of a VALUES list re-parsed by every action); the rows themselves are the expected
+  // values, every type of that path with nulls, NaN, infinities, extremes and unicode.
+  ctx.it("createDataFrame of thousands of rows returns them exactly, also when a value needs a conversion", async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => ({
+      i: i % 97 === 0 ? null : i - 1500,
+      d: i === 1 ? NaN : i === 2 ? Infinity : i === 3 ? -Infinity : i % 89 === 0 ? null : i / 7,
+      s: i % 83 === 0 ? null : `row ${i} ü 漢 '"`,
+      b: i % 79 === 0 ? null : i % 2 === 0,
+      l: i === 4 ? 9007199254740991 : i === 5 ? -9007199254740991 : i * 1000003,
+      t: i % 3 - 1,
+    }));
+    const df = ctx.spark.createDataFrame(rows, "i INT, d DOUBLE, s STRING, b BOOLEAN, l BIGINT, t TINYINT").withColumn("n", F.monotonically_increasing_id());
+    const got = await df.orderBy("n").drop("n").collect();
+    assert.equal(got.length, rows.length);
+    got.forEach((r, k) => {
+      const e = rows[k];
+      assert.deepEqual({ ...r, l: Number(r["l"]) }, e, `row ${k}`);
+    });
+    const [agg] = await df.agg(F.count("i").alias("ni"), F.sum("t").alias("st"), F.count("s").alias("ns")).collect();
+    assert.deepEqual([Number(agg["ni"]), Number(agg["st"]), Number(agg["ns"])], [rows.filter((r) => r.i !== null).length, rows.reduce((a, r) => a + r.t, 0), rows.filter((r) => r.s !== null).length]);
+    // A string holding a number in an int column converts as before (and an unconvertible one fails).
+    const mixedRows = rows.map((r, k) => ({ i: k === 10 ? "12" : r.i, t: r.t }));
+    const mixed = ctx.spark.createDataFrame(mixedRows, "i INT, t TINYINT");
+    const expected = mixedRows.filter((r) => r.t === 0).reduce((a, r) => a + Number(r.i ?? 0), 0);
+    assert.equal(Number((await mixed.filter(F.col("t").eq(0)).agg(F.sum("i").alias("s")).collect())[0]["s"]), expected);
+  });
+
   ctx.it("count, first, take, collect", async () => {
     const df = ctx.spark.range(10).orderBy(F.col("id").desc());
     assert.equal(await df.count(), 10);

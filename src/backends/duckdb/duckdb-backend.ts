@@ -24,6 +24,8 @@ import { WarehouseCatalog, tableName, type CatalogEntry } from "./duckdb-catalog
 import { wrapDuckError } from "./duckdb-errors.js";
 import { backticksToDoubleQuotes, rewriteStringCasts } from "./duckdb-dialect.js";
 import { dropKafkaTable, kafkaEmptySource, loadKafkaTable } from "./duckdb-kafka.js";
+import { loadLocalTable, localTablePlan } from "./duckdb-local.js";
+import type { LocalRelationNode } from "../../plan/nodes/local-relation-node.js";
 
 const SESSION_KEYS: Record<string, string> = { "spark.sql.session.timezone": "TimeZone" };
 
@@ -64,6 +66,11 @@ export class DuckDBBackend implements Backend {
   /** Tables holding the records of Kafka reads of the running action (dropped when it ends). */
   private readonly kafkaTables: string[] = [];
   private kafkaCounter = 0;
+  private localCounter = 0;
+  private readonly localTables = new WeakMap<LocalRelationNode, string>();
+  /** Tables of local relations no longer referenced, dropped before the next one is loaded. */
+  private readonly localDrops: string[] = [];
+  private readonly localRegistry = new FinalizationRegistry<string>((table) => this.localDrops.push(table));
 
   private constructor(private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection, options: BackendOptions) {
     this.catalog = new WarehouseCatalog(path.resolve(options.config.get("quarry.warehouse") ?? options.config.get("spark.sql.warehouse.dir") ?? "spark-warehouse"));
@@ -102,6 +109,7 @@ export class DuckDBBackend implements Backend {
       catalogTable: (name) => this.catalogRef(name),
       knownTableNames: () => [...[...this.views.values()].map((v) => v.name), ...this.safeCatalogList().map((e) => e.name)],
       cached: (plan) => this.caches.get(plan),
+      localTable: (node) => this.localTable(node),
       readSource: async (node, tolerant) => {
         if (node.format === "kafka") {
           if (schemaOnly) return kafkaEmptySource(node);
@@ -120,6 +128,23 @@ export class DuckDBBackend implements Backend {
         return src;
       },
     };
+  }
+
+  /**
+   * The table a large `createDataFrame` relation was loaded into (once, on its first use), or null
+   * to inline it; a table is dropped after its plan node is garbage collected.
+   */
+  private async localTable(node: LocalRelationNode): Promise<string | null> {
+    const hit = this.localTables.get(node);
+    if (hit) return hit;
+    for (const t of this.localDrops.splice(0)) await this.conn.run(`DROP TABLE IF EXISTS ${ident(t)}`).catch(() => undefined);
+    const puts = localTablePlan(node);
+    if (!puts) return null;
+    const table = `__quarry_local_${++this.localCounter}`;
+    await loadLocalTable(this.conn, node, puts, table);
+    this.localTables.set(node, table);
+    this.localRegistry.register(node, table);
+    return table;
   }
 
   private safeCatalogList(): CatalogEntry[] { try { return this.catalog.list(); } catch { return []; } }

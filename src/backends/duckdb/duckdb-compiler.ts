@@ -16,6 +16,7 @@ import type { WindowFrame, FrameBound } from "../../plan/expr/window-expr.js";
 import { isIntegralType, isNumericType, parseSchemaDDL, type DataType, type StructType } from "../../plan/types.js";
 import type { NodeVisitor, PlanNode } from "../../plan/visitor.js";
 import type { ReadNode } from "../../plan/nodes/read-node.js";
+import type { LocalRelationNode } from "../../plan/nodes/local-relation-node.js";
 import { DUCKDB_FUNCTIONS } from "./duckdb-functions.js";
 import { doubleLit, ident, intLit, str } from "./duckdb-sql.js";
 import { fromDuckType, toDuckType } from "./duckdb-types.js";
@@ -56,6 +57,8 @@ export interface CompileEnv {
   knownTableNames(): string[];
   cached(plan: PlanNode): CacheRef | undefined;
   readSource(node: ReadNode, tolerant: boolean): Promise<{ sql: string; schema: StructType | null }>;
+  /** The engine table holding a large local relation's rows (columns c0, c1, ...), or null to inline them. */
+  localTable(node: LocalRelationNode): Promise<string | null>;
   /** Compile-time options: tolerant CSV parsing (PERMISSIVE retry). */
   readonly tolerantCsv: boolean;
 }
@@ -560,6 +563,8 @@ export class DuckDBCompiler {
       if (n.rows.length === 0) {
         return { sql: `SELECT ${attrs.map((a) => `${literalSql(null, a.type)} AS ${ident(a.id)}`).join(", ")} WHERE FALSE`, attrs };
       }
+      const table = await this.env.localTable(n);
+      if (table) return { sql: `SELECT ${attrs.map((a, j) => `${ident(`c${j}`)} AS ${ident(a.id)}`).join(", ")} FROM ${ident(table)}`, attrs };
       const rows = n.rows.map((r) => "(" + n.schema.fields.map((f) => {
         const v = r[f.name];
         return literalSql(v === undefined ? null : v, f.type) + (v === null || v === undefined ? "" : "");
