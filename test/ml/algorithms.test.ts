@@ -253,6 +253,14 @@ conformance("ML algorithms match scikit-learn and Spark", (ctx) => {
       const scaled = await new LinearRegression({ labelCol: "ys", featuresCol: "shifted", solver: "lbfgs", tol: 1e-12 }).fit(df.withColumn("ys", F.col("y").multiply(k)));
       closeAll([scaled.coefficients[0] * 2880 / k, scaled.coefficients[1] / k], [bDay, bX], 1e-6, `coefficients with the label times ${k}`);
     }
+    // The normal solver (the default) on a feature 1e7 from zero with a spread of 0.3: its Gram
+    // matrix is taken about the mean, so nothing cancels; the intercept comes back to x = 0.
+    const far = df.withColumn("far", F.array(F.col("day").divide(30).plus(1e7), F.col("x2")).cast("array<double>"));
+    const normal = await new LinearRegression({ labelCol: "y", featuresCol: "far" }).fit(far);
+    closeAll([normal.coefficients[0] / 30, normal.coefficients[1]], [bDay, bX], 1e-6, "normal-solver coefficients 1e7 from zero");
+    close(normal.intercept, my - bDay * md - bX * mx - normal.coefficients[0] * 1e7, 1e-9, "normal-solver intercept");
+    const near = await new LinearRegression({ labelCol: "y", featuresCol: "shifted" }).fit(df);
+    closeAll(normal.summary!.coefficientStandardErrors.slice(0, 2).map((v, j) => (j === 0 ? v / 30 : v)), [near.summary!.coefficientStandardErrors[0] * 2880, near.summary!.coefficientStandardErrors[1]], 1e-6, "standard errors do not depend on the offset");
     const log = await new LogisticRegression({ labelCol: "l" }).fit(df);
     const ref = await new LogisticRegression({ labelCol: "l", featuresCol: "shifted", tol: 1e-12 }).fit(df);
     closeAll(log.coefficients, ref.coefficients, 1e-3, "logistic coefficients on timestamps and on shifted timestamps");

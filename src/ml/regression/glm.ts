@@ -75,6 +75,10 @@ export async function trainGlm(provider: StatsProvider, summary: SummaryStats, o
 
   // Centring (with an intercept): margins use x − mean; the raw intercept absorbs −Σ β_j·mean_j.
   const mean = o.fitIntercept ? Float64Array.from(summary.mean) : new Float64Array(d);
+  // A provider that works on x − shift gets the intercept moved by β·shift, and its gradient
+  // sums are about the shift: centring them takes mean − shift.
+  const shift = provider.shift ?? new Float64Array(d);
+  const off = mean.map((m, j) => (o.fitIntercept ? m - shift[j] : 0));
   // The unit of the parameters and the objective's scale (least squares: the label's std).
   const ys = o.kind === "squared" && o.labelScale && o.labelScale > 0 && Number.isFinite(o.labelScale) ? o.labelScale : 1;
   const ys2 = ys * ys;
@@ -94,7 +98,8 @@ export async function trainGlm(provider: StatsProvider, summary: SummaryStats, o
     return { beta, icpt };
   };
   const fn: DiffFunction = async (u, batch) => {
-    const { beta, icpt } = toBeta(u);
+    const { beta, icpt: raw } = toBeta(u);
+    const icpt = raw.map((b, c) => { let v = b; for (let j = 0; j < d; j++) v += beta[c * d + j] * shift[j]; return v; });
     const s = o.kind === "squared" ? await provider.squared(beta, icpt[0], batch)
       : o.kind === "binomial" ? await provider.binomial(beta, icpt[0], batch)
       : await provider.multinomial(beta, icpt, batch);
@@ -105,7 +110,7 @@ export async function trainGlm(provider: StatsProvider, summary: SummaryStats, o
     for (let i = 0; i < nb; i++) {
       const c = Math.floor(i / d);
       // ∂/∂b_j of Σ w·loss with margins on centred features: (G_j − mean_j·G_c)·scale_j.
-      const gi = o.fitIntercept ? s.grad[i] - mean[i % d] * s.grad[nb + c] : s.grad[i];
+      const gi = o.fitIntercept ? s.grad[i] - off[i % d] * s.grad[nb + c] : s.grad[i];
       g[i] = (gi / sw) * scale[i % d];
     }
     if (o.fitIntercept) for (let c = 0; c < K; c++) g[nb + c] = s.grad[nb + c] / sw;

@@ -79,7 +79,7 @@ export class LinearRegression extends Estimator<LinearRegressionModel> {
     const p = this.getParams() as unknown as LinearRegressionParams;
     const t0 = performance.now();
     await checkTrainingColumns(df, p, "LinearRegression");
-    const { provider, d } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, "LinearRegression", p.statsProvider);
+    const { provider, d } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, "LinearRegression", p.statsProvider, { center: p.fitIntercept });
     try {
       const summary = await provider.summary({ labels: false });
       checkTrainingSummary(summary, "LinearRegression", { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol });
@@ -106,7 +106,10 @@ export class LinearRegression extends Estimator<LinearRegressionModel> {
         const sol = idx.length ? solveSPD(A, rhs, "the normal equations of LinearRegression") : [];
         beta = new Array<number>(d).fill(0);
         idx.forEach((a, i) => { beta[a] = sol[i]; });
-        intercept = p.fitIntercept ? ybar - beta.reduce((s, b, j) => s + b * xbar[j], 0) : 0;
+        // With an intercept the provider sees x − shift (second moments without cancellation, even
+        // for features far from zero): the intercept found there moves back by β·shift.
+        const shift = provider.shift ?? new Float64Array(d);
+        intercept = p.fitIntercept ? ybar - beta.reduce((s, b, j) => s + b * (xbar[j] + shift[j]), 0) : 0;
         solver = "normal";
         if (p.regParam === 0) {
           // (X'WX)⁻¹ over the columns that entered the solve, with the intercept column last.
@@ -114,7 +117,15 @@ export class LinearRegression extends Estimator<LinearRegressionModel> {
           const full: Matrix = zeros(m, m);
           idx.forEach((a, i) => idx.forEach((b, k) => { full[i][k] = g.xtx[a * d + b]; }));
           if (p.fitIntercept) { idx.forEach((a, i) => { full[i][m - 1] = g.sumX[a]; full[m - 1][i] = g.sumX[a]; }); full[m - 1][m - 1] = W; }
-          covInv = { inv: invertSPD(full, "X'WX for the standard errors"), cols: idx };
+          const inv = invertSPD(full, "X'WX for the standard errors");
+          if (p.fitIntercept && provider.shift) {
+            // The intercept's variance in the original coordinates: b = b_shifted − shiftᵀβ.
+            const s = idx.map((a) => shift[a]);
+            let v = inv[m - 1][m - 1];
+            s.forEach((si, i) => { v -= 2 * si * inv[i][m - 1]; s.forEach((sk, k) => { v += si * sk * inv[i][k]; }); });
+            inv[m - 1][m - 1] = v;
+          }
+          covInv = { inv, cols: idx };
         }
       } else {
         const r = await trainGlm(provider, summary, {

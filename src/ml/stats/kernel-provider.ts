@@ -465,9 +465,10 @@ export class KernelStatsProvider implements StatsProvider {
   localColumns(): { readonly x: readonly Float64Array[]; readonly y: Float64Array | null; readonly w: Float64Array | null } | null { return this.local; }
 
   async linearMetrics(coefficients: readonly number[], intercept: number): Promise<LinearMetricSums | null> {
-    // Centred columns would need the intercept moved; no estimator asks for both.
-    if (!this.local?.y || this.shift) return null;
-    return this.pool.linearMetrics(coefficients, intercept);
+    if (!this.local?.y) return null;
+    // Centred columns: the same predictions with the intercept moved by β·shift.
+    const shift = this.shift;
+    return this.pool.linearMetrics(coefficients, shift ? coefficients.reduce((s, b, j) => s + b * shift[j], intercept) : intercept);
   }
 
   async close(): Promise<void> {
