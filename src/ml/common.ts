@@ -108,18 +108,31 @@ export function checkTrainingSummary(s: SummaryStats, owner: string, cols: Train
  * For a model's transform: `df` with a temporary column `name` holding its features vector
  * checked against the model's d features (a null vector stays null, and so do the outputs the
  * caller derives from it; a vector of another length fails the query with the model's error), the
- * d elements of that column as doubles, and `orNull(v)`, which gives null where the vector is null.
+ * d elements of that column as doubles, and `orNull(v)`, which gives null where the vector or one
+ * of its elements is null.
  */
 export function checkedFeatures(df: DataFrame, col: string, d: number, owner: string, name: string): { df: DataFrame; x: Column[]; orNull: (v: Column) => Column } {
   const f = F.col(col), t = F.col(name);
   const checked = F.when(f.isNull(), F.lit(null))
     .when(F.size(f).ne(d), F.raise_error(`${owner}: the column ${q(col)} has a vector whose length is not ${d}, the number of features the model was fitted on.`))
     .otherwise(f);
-  return {
-    df: df.withColumn(name, checked),
-    x: Array.from({ length: d }, (_, i) => t.getItem(i).cast("double")),
-    orNull: (v) => F.when(t.isNull(), F.lit(null)).otherwise(v),
-  };
+  const x = Array.from({ length: d }, (_, i) => t.getItem(i).cast("double"));
+  // A null vector, or a null element in it, has no prediction (NaN elements predict as Spark does).
+  const missing = x.reduce((a, e) => a.or(e.isNull()), t.isNull());
+  return { df: df.withColumn(name, checked), x, orNull: (v) => F.when(missing, F.lit(null)).otherwise(v) };
+}
+
+/** Throws unless the vector `x` given to a model's predict has the model's d features. */
+export function checkVector(x: readonly number[], d: number, owner: string): void {
+  if (x.length !== d) throw new IllegalArgumentError(`${owner}: expected a vector of ${d} features, got ${x.length}.`, "FEATURE_LENGTH_MISMATCH");
+}
+
+/** Rows per predicted cluster 0..k-1 in a model's output (rows without a prediction are not counted). */
+export async function predictionCounts(predictions: DataFrame, predictionCol: string, k: number): Promise<number[]> {
+  const rows = await predictions.groupBy(predictionCol).count().collect();
+  const sizes = new Array<number>(k).fill(0);
+  for (const r of rows) if (r[predictionCol] !== null) sizes[Number(r[predictionCol])] = Number(r["count"]);
+  return sizes;
 }
 
 /** Which statistics provider a fit uses: "auto" prefers the in-process kernels when available. */

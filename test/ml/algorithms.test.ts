@@ -204,6 +204,21 @@ conformance("ML algorithms match scikit-learn and Spark", (ctx) => {
     }
   });
 
+  // Expected by invariance: Spark's normal solver (WeightedLeastSquares) standardizes with the
+  // features' population standard deviations, so a ridge fit with standardization equals one
+  // without it on the features divided by those deviations (computed here by hand).
+  ctx.it("the normal solver's ridge with standardization uses the features' population deviations", async () => {
+    const rows = Array.from({ length: 12 }, (_, i) => [i % 5, (i * 7) % 3 + 0.5 * (i % 2), 1 + 2 * (i % 5) - 3 * ((i * 7) % 3) + 0.1 * (i % 4)]);
+    const sd = [0, 1].map((j) => { const m = rows.reduce((s, r) => s + r[j], 0) / rows.length; return Math.sqrt(rows.reduce((s, r) => s + (r[j] - m) ** 2, 0) / rows.length); });
+    const df = ctx.spark.createDataFrame(rows, "a DOUBLE, b DOUBLE, y DOUBLE")
+      .withColumn("features", F.array("a", "b").cast("array<double>"))
+      .withColumn("scaled", F.array(F.col("a").divide(sd[0]), F.col("b").divide(sd[1])).cast("array<double>"));
+    const std = await new LinearRegression({ labelCol: "y", solver: "normal", regParam: 0.3 }).fit(df);
+    const manual = await new LinearRegression({ labelCol: "y", solver: "normal", regParam: 0.3, standardization: false, featuresCol: "scaled" }).fit(df);
+    closeAll(std.coefficients, manual.coefficients.map((c, j) => c / sd[j]), 1e-10, "coefficients");
+    close(std.intercept, manual.intercept, 1e-10, "intercept");
+  });
+
   // Expected: a row of weight 0 counts for nothing, so fits with it match fits without it (as in
   // Spark, where the initialisation weighs rows too); all-zero weights fail clearly.
   ctx.it("rows of weight 0 do not seed k-means or mixture components", async () => {
@@ -218,6 +233,8 @@ conformance("ML algorithms match scikit-learn and Spark", (ctx) => {
       const km = await new KMeans({ k: 2, seed: 3, weightCol: "w", statsProvider }).fit(all);
       const ref = await new KMeans({ k: 2, seed: 3, statsProvider }).fit(kept);
       sorted(km.clusterCenters).forEach((c, j) => closeAll(c, sorted(ref.clusterCenters)[j], 1e-9, `k-means centre ${j} (${statsProvider})`));
+      // Cluster sizes count rows (weight 0 included), as Spark's summary does, not weights.
+      assert.deepEqual([...km.summary!.clusterSizes].sort((a, b) => a - b), [20, 60], `k-means cluster sizes (${statsProvider})`);
       const gm = await new GaussianMixture({ k: 2, seed: 3, weightCol: "w", statsProvider }).fit(all);
       closeAll([...gm.weights].sort(), [0.5, 0.5], 1e-6, `mixture weights (${statsProvider})`);
       await assert.rejects(new KMeans({ k: 2, weightCol: "w", statsProvider }).fit(all.withColumn("w", F.lit(0.0))), /KMeans: the weights in `w` sum to 0/);
@@ -269,7 +286,7 @@ conformance("ML algorithms match scikit-learn and Spark", (ctx) => {
 
   // Expected by hand: a model applied to vectors of another length than it was fitted on fails
   // with its own error (as the scaler models do); a null vector gives null outputs.
-  ctx.it("models check the vector length in transform and give null outputs for a null vector", async () => {
+  ctx.it("models check the vector length in transform and predict, and give null outputs for a null vector", async () => {
     const train = ctx.spark.createDataFrame([[0, 0, 0, 0], [1, 0, 1, 1], [0, 1, 1, 0], [1, 1, 2, 1], [5, 5, 10, 1], [6, 5, 11, 0], [5, 6, 11, 1], [6, 6, 12, 0]], "a DOUBLE, b DOUBLE, y DOUBLE, l DOUBLE")
       .withColumn("features", F.array("a", "b").cast("array<double>"));
     const models = [
@@ -283,11 +300,16 @@ conformance("ML algorithms match scikit-learn and Spark", (ctx) => {
     const short = ctx.spark.createDataFrame([[1]], "v DOUBLE").withColumn("features", F.array("v").cast("array<double>"));
     const long = ctx.spark.createDataFrame([[1]], "v DOUBLE").withColumn("features", F.array("v", "v", "v").cast("array<double>"));
     const nulls = ctx.spark.createDataFrame([[1]], "v DOUBLE").withColumn("features", F.when(F.col("v").gt(5), F.array("v", "v")).cast("array<double>"));
+    const partial = ctx.spark.createDataFrame([[1]], "v DOUBLE").withColumn("features", F.array(F.col("v"), F.lit(null).cast("double")).cast("array<double>"));
     for (const m of models) {
       const name = m.constructor.name;
       for (const df of [short, long]) await assert.rejects(m.transform(df).collect(), new RegExp(`${name}: the column \`features\` has a vector whose length is not 2, the number of features the model was fitted on`), name);
+      for (const v of [[1], [1, 2, 3]]) assert.throws(() => m.predict(v), new RegExp(`${name}: expected a vector of 2 features, got ${v.length}`), `${name}.predict`);
+      for (const [what, df] of [["a null vector", nulls], ["a null element", partial]] as const) {
+        const [row] = await m.transform(df).collect();
+        for (const col of ["prediction", "probability", "rawPrediction"]) if (col in row) assert.equal(row[col], null, `${name} ${col} for ${what}`);
+      }
       const [row] = await m.transform(nulls).collect();
-      for (const col of ["prediction", "probability", "rawPrediction"]) if (col in row) assert.equal(row[col], null, `${name} ${col} for a null vector`);
       assert.ok("prediction" in row, name);
     }
     const zero = ctx.spark.createDataFrame([[0]], "v DOUBLE").withColumn("features", F.array("v", "v").cast("array<double>"));

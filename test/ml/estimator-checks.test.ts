@@ -80,6 +80,8 @@ conformance("estimator checks", (ctx) => {
       assert.equal(cached.size, cachedBefore, "the fit left a cached frame behind");
       const m2 = await est.fit(df);
       assert.equal(JSON.stringify(est.getParams(), (_k, v) => (typeof v === "function" ? "fn" : v)), paramsBefore, "fit changed the estimator's params");
+      // copy() keeps the uid, as Spark's copy does (a model's default output names derive from it).
+      assert.equal(est.copy({}).uid, est.uid, "copy() kept the uid");
       // Where training ran: on Spark "auto" must aggregate on the cluster, never pull the data to Node.
       const provider = (m1 as { summary?: { statsProvider?: string } | null }).summary?.statsProvider;
       if (provider !== undefined) assert.equal(provider, ctx.backend.name === "spark" ? "sql" : "kernel", "the statistics provider \"auto\" picked");

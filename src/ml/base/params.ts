@@ -4,6 +4,9 @@
  */
 import { IllegalArgumentError } from "../../errors.js";
 
+/** A param value for a message: JSON, except numbers JSON cannot spell (NaN, Infinity). */
+function show(v: unknown): string { return typeof v === "number" && !Number.isFinite(v) ? String(v) : JSON.stringify(v); }
+
 export type ParamType = "int" | "float" | "string" | "boolean" | "string[]" | "float[]" | "int?" | "float?" | "string?" | "function?" | "object?";
 
 /** One parameter's declaration. */
@@ -78,10 +81,10 @@ export class Params {
     for (const p of this.table) {
       const v = this.values[p.name];
       if ((v === null || v === undefined) && !p.type.endsWith("?")) { problems.push(`${p.name} must be set (it has no default)`); continue; }
-      if (!typeOk(p.type, v)) { problems.push(`${p.name} must be of type ${p.type}, got ${JSON.stringify(v)}`); continue; }
-      if (p.values && typeof v === "string" && !p.values.includes(v)) { problems.push(`${p.name} must be one of ${p.values.map((x) => JSON.stringify(x)).join(", ")}, got ${JSON.stringify(v)}`); continue; }
+      if (!typeOk(p.type, v)) { problems.push(`${p.name} must be of type ${p.type}, got ${show(v)}`); continue; }
+      if (p.values && typeof v === "string" && !p.values.includes(v)) { problems.push(`${p.name} must be one of ${p.values.map((x) => JSON.stringify(x)).join(", ")}, got ${show(v)}`); continue; }
       const msg = p.check && v !== null && v !== undefined ? p.check(v, this.values) : null;
-      if (msg) problems.push(`${p.name} ${msg} (got ${JSON.stringify(v)})`);
+      if (msg) problems.push(`${p.name} ${msg} (got ${show(v)})`);
     }
     if (problems.length) throw new IllegalArgumentError(`Invalid params for ${this.owner}: ${problems.join("; ")}.`, "INVALID_PARAM");
   }

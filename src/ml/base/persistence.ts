@@ -100,7 +100,13 @@ export async function writeDirAtomically(target: string, what: string, overwrite
     throw new AnalysisError(`Cannot save ${what} to ${target}: the path already exists. Pass { overwrite: true } to save() to replace it.`, "PATH_ALREADY_EXISTS");
   }
   const parent = path.dirname(abs);
-  await fs.mkdir(parent, { recursive: true });
+  try {
+    await fs.mkdir(parent, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "EEXIST" || code === "ENOTDIR" ? "a part of the path is a file, not a directory" : code === "EACCES" || code === "EPERM" ? "permission denied" : String((e as Error).message);
+    throw new AnalysisError(`Cannot save ${what} to ${target}: cannot create the directory ${parent} (${why}).`, "PATH_NOT_WRITABLE", { cause: e });
+  }
   const tag = `${process.pid}-${randomBytes(6).toString("hex")}`;
   const tmp = path.join(parent, `.${path.basename(abs)}.tmp-${tag}`);
   await fs.mkdir(tmp);

@@ -69,7 +69,7 @@ export class Pipeline extends Estimator<PipelineModel> {
         const what = s === null || typeof s !== "object" ? JSON.stringify(s) : (s as object).constructor?.name ?? "an object";
         throw new IllegalArgumentError(`Pipeline stage ${i} is ${what}; every stage must be an Estimator or a Transformer (e.g. new VectorAssembler(...), new StandardScaler(...)).`, "INVALID_PIPELINE_STAGE");
       }
-      if (seen.has(s.uid)) throw new IllegalArgumentError(`Pipeline stage ${i} (${s.uid}) appears twice; a pipeline cannot hold the same stage twice. Use stage.copy() for a second one.`, "DUPLICATE_PIPELINE_STAGE");
+      if (seen.has(s.uid)) throw new IllegalArgumentError(`Pipeline stage ${i} (${s.uid}) appears twice; a pipeline cannot hold the same stage twice (stages are told apart by uid, and copy() keeps it, as in Spark). Construct a second one from the same params instead, e.g. new StandardScaler(stage.getParams()).`, "DUPLICATE_PIPELINE_STAGE");
       seen.add(s.uid);
     });
   }

@@ -11,7 +11,7 @@ import { IllegalArgumentError } from "../../errors.js";
 import { Estimator, Model } from "../base/estimator.js";
 import { ge, gt, inRange, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
-import { checkedFeatures, checkTrainingColumns, checkTrainingSummary, linearPredictors, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkedFeatures, checkTrainingColumns, checkVector, checkTrainingSummary, linearPredictors, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
 import { trainGlm, type Solver } from "../regression/glm.js";
 import { curvePoints, trapezoidArea, type ScoreCounts } from "../evaluation/binary-classification-evaluator.js";
 
@@ -71,8 +71,8 @@ export interface LogisticRegressionTrainingSummary {
  */
 export class LogisticRegression extends Estimator<LogisticRegressionModel> {
   static readonly paramTable = PARAMS;
-  constructor(params: Partial<LogisticRegressionParams> = {}) { super(PARAMS, params as Record<string, unknown>); }
-  copy(overrides: Partial<LogisticRegressionParams> = {}): LogisticRegression { return new LogisticRegression({ ...(this.getParams() as Partial<LogisticRegressionParams>), ...overrides }); }
+  constructor(params: Partial<LogisticRegressionParams> = {}, uid?: string) { super(PARAMS, params as Record<string, unknown>, uid); }
+  copy(overrides: Partial<LogisticRegressionParams> = {}): LogisticRegression { return new LogisticRegression({ ...(this.getParams() as Partial<LogisticRegressionParams>), ...overrides }, this.uid); }
 
   async fit(df: DataFrame): Promise<LogisticRegressionModel> {
     this.params.validate();
@@ -292,6 +292,7 @@ export class LogisticRegressionModel extends Model {
 
   /** Class probabilities of one vector. */
   predictProbability(x: readonly number[]): number[] {
+    checkVector(x, this.numFeatures, "LogisticRegressionModel");
     const m = this.coefficientMatrix.map((row, c) => row.reduce((s, b, i) => s + b * x[i], this.interceptVector[c]));
     if (!this.isMultinomial) { const p1 = 1 / (1 + Math.exp(-m[0])); return [1 - p1, p1]; }
     const mx = Math.max(...m);

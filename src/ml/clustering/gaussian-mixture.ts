@@ -12,7 +12,7 @@ import { ge, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
 import { cholesky, invertLower, logDiagSum, zeros, type Matrix } from "../linalg/dense.js";
 import { gmmPrecompute, type GmmPrecomputed, type StatsProvider } from "../stats/provider.js";
-import { checkedFeatures, checkTrainingColumns, checkTrainingSummary, kmeansPlusPlus, localLloyd, trainingProvider, prng, sortRows, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkedFeatures, checkTrainingColumns, checkVector, predictionCounts, checkTrainingSummary, kmeansPlusPlus, localLloyd, trainingProvider, prng, sortRows, type ProgressCallback, type ProviderChoice } from "../common.js";
 
 /** One fitted component. */
 export interface MultivariateGaussian { readonly mean: number[]; readonly cov: number[][] }
@@ -85,8 +85,8 @@ function precompute(weights: readonly number[], means: readonly (readonly number
  */
 export class GaussianMixture extends Estimator<GaussianMixtureModel> {
   static readonly paramTable = PARAMS;
-  constructor(params: Partial<GaussianMixtureParams> = {}) { super(PARAMS, params as Record<string, unknown>); }
-  copy(overrides: Partial<GaussianMixtureParams> = {}): GaussianMixture { return new GaussianMixture({ ...(this.getParams() as Partial<GaussianMixtureParams>), ...overrides }); }
+  constructor(params: Partial<GaussianMixtureParams> = {}, uid?: string) { super(PARAMS, params as Record<string, unknown>, uid); }
+  copy(overrides: Partial<GaussianMixtureParams> = {}): GaussianMixture { return new GaussianMixture({ ...(this.getParams() as Partial<GaussianMixtureParams>), ...overrides }, this.uid); }
 
   async fit(df: DataFrame): Promise<GaussianMixtureModel> {
     this.params.validate();
@@ -203,7 +203,7 @@ export class GaussianMixtureModel extends Model {
 
   private logProbs(x: readonly number[]): number[] {
     const { k, d, A, b, logConst } = this.pre;
-    if (x.length !== d) throw new IllegalArgumentError(`GaussianMixtureModel: expected a vector of ${d} features, got ${x.length}.`);
+    checkVector(x, d, "GaussianMixtureModel");
     return Array.from({ length: k }, (_, j) => {
       let q = 0;
       for (let i = 0; i < d; i++) { let z = -b[j][i]; for (let c = 0; c <= i; c++) z += A[j][i][c] * x[c]; q += z * z; }
@@ -255,10 +255,7 @@ export class GaussianMixtureModel extends Model {
   /** @internal Rows per most probable component. */
   async clusterSizesOf(df: DataFrame): Promise<number[]> {
     const p = this.getParams() as unknown as GaussianMixtureParams;
-    const rows = await this.transform(df).groupBy(p.predictionCol).count().collect();
-    const sizes = new Array<number>(this.k).fill(0);
-    for (const r of rows) sizes[Number(r[p.predictionCol])] = Number(r["count"]);
-    return sizes;
+    return predictionCounts(this.transform(df), p.predictionCol, this.k);
   }
 
   /** Saves weights, means and covariances (JSON) and the params. */

@@ -8,7 +8,7 @@ import { IllegalArgumentError, q } from "../../errors.js";
 import { Estimator, Model } from "../base/estimator.js";
 import { ge, gt, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
-import { checkedFeatures, checkTrainingColumns, checkTrainingSummary, kmeansPlusPlus, localLloyd, trainingProvider, prng, sortRows, sqdist, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkedFeatures, checkTrainingColumns, checkVector, predictionCounts, checkTrainingSummary, kmeansPlusPlus, localLloyd, trainingProvider, prng, sortRows, sqdist, type ProgressCallback, type ProviderChoice } from "../common.js";
 import type { StatsProvider } from "../stats/provider.js";
 
 export interface KMeansParams {
@@ -41,6 +41,7 @@ export interface KMeansSummary {
   readonly trainingCost: number;
   readonly numIter: number;
   readonly converged: boolean;
+  /** Rows per cluster (counted, not weighted, as Spark counts them). */
   readonly clusterSizes: readonly number[];
   readonly statsProvider: string;
 }
@@ -55,8 +56,8 @@ const normalise = (v: readonly number[]) => { const n = Math.sqrt(v.reduce((s, x
  */
 export class KMeans extends Estimator<KMeansModel> {
   static readonly paramTable = PARAMS;
-  constructor(params: Partial<KMeansParams> = {}) { super(PARAMS, params as Record<string, unknown>); }
-  copy(overrides: Partial<KMeansParams> = {}): KMeans { return new KMeans({ ...(this.getParams() as Partial<KMeansParams>), ...overrides }); }
+  constructor(params: Partial<KMeansParams> = {}, uid?: string) { super(PARAMS, params as Record<string, unknown>, uid); }
+  copy(overrides: Partial<KMeansParams> = {}): KMeans { return new KMeans({ ...(this.getParams() as Partial<KMeansParams>), ...overrides }, this.uid); }
 
   async fit(df: DataFrame): Promise<KMeansModel> {
     this.params.validate();
@@ -99,7 +100,7 @@ export class KMeans extends Estimator<KMeansModel> {
       // Spark's trainingCost is the cost of the last iteration's assignment (before its update).
       if (Number.isNaN(lastCost)) lastCost = fin.cost;
       const model = new KMeansModel({ ...p, onProgress: null }, centers.map((c) => (cosine ? c : c.map((v, a) => v + shift[a]))), this.uid);
-      model.summary = { k: p.k, trainingCost: cosine ? lastCost / 2 : lastCost, numIter: iter, converged, clusterSizes: Array.from(fin.counts), statsProvider: provider.name };
+      model.summary = { k: p.k, trainingCost: cosine ? lastCost / 2 : lastCost, numIter: iter, converged, clusterSizes: p.weightCol ? await predictionCounts(model.transform(df), p.predictionCol, p.k) : Array.from(fin.counts), statsProvider: provider.name };
       return model;
     } finally {
       await provider.close();
@@ -149,6 +150,7 @@ export class KMeansModel extends Model {
   }
   /** The nearest centre's index. */
   predict(x: readonly number[]): number {
+    checkVector(x, this.clusterCenters[0].length, "KMeansModel");
     const cosine = this.getParam("distanceMeasure") === "cosine";
     const v = cosine ? normalise(x) : x;
     let bj = 0, bd = Infinity;

@@ -13,7 +13,7 @@ import { ge, gt, inRange, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
 import { invertSPD, solveSPD, zeros, type Matrix } from "../linalg/dense.js";
 import { tTestPValue } from "../linalg/special.js";
-import { checkedFeatures, checkTrainingColumns, checkTrainingSummary, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
+import { checkedFeatures, checkTrainingColumns, checkVector, checkTrainingSummary, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
 import { trainGlm, type Solver } from "./glm.js";
 import { metricsFromSums, regressionMetrics } from "./regression-metrics.js";
 
@@ -71,8 +71,8 @@ export class LinearRegressionTrainingSummary {
  */
 export class LinearRegression extends Estimator<LinearRegressionModel> {
   static readonly paramTable = PARAMS;
-  constructor(params: Partial<LinearRegressionParams> = {}) { super(PARAMS, params as Record<string, unknown>); }
-  copy(overrides: Partial<LinearRegressionParams> = {}): LinearRegression { return new LinearRegression({ ...(this.getParams() as Partial<LinearRegressionParams>), ...overrides }); }
+  constructor(params: Partial<LinearRegressionParams> = {}, uid?: string) { super(PARAMS, params as Record<string, unknown>, uid); }
+  copy(overrides: Partial<LinearRegressionParams> = {}): LinearRegression { return new LinearRegression({ ...(this.getParams() as Partial<LinearRegressionParams>), ...overrides }, this.uid); }
 
   async fit(df: DataFrame): Promise<LinearRegressionModel> {
     this.params.validate();
@@ -102,7 +102,10 @@ export class LinearRegression extends Estimator<LinearRegressionModel> {
         const l2 = (p.regParam * (1 - p.elasticNetParam)) / (sy > 0 ? sy : 1);
         const A: Matrix = idx.map((a) => idx.map((b) => (p.fitIntercept ? g.xtx[a * d + b] - W * xbar[a] * xbar[b] : g.xtx[a * d + b]) / W));
         const rhs = idx.map((a) => (p.fitIntercept ? g.xty[a] - W * xbar[a] * ybar : g.xty[a]) / W);
-        idx.forEach((a, i) => { A[i][i] += l2 * (p.standardization ? std[a] * std[a] : 1); });
+        // Spark's normal solver standardizes with the features' population variances (its L-BFGS
+        // path, in trainGlm, with the unbiased ones).
+        const popVar = (a: number) => Math.max(0, g.xtx[a * d + a] / W - xbar[a] * xbar[a]);
+        idx.forEach((a, i) => { A[i][i] += l2 * (p.standardization ? popVar(a) : 1); });
         const sol = idx.length ? solveSPD(A, rhs, "the normal equations of LinearRegression") : [];
         beta = new Array<number>(d).fill(0);
         idx.forEach((a, i) => { beta[a] = sol[i]; });
@@ -178,7 +181,10 @@ export class LinearRegressionModel extends Model {
   }
   get numFeatures(): number { return this.coefficients.length; }
   /** The prediction for one feature vector. */
-  predict(x: readonly number[]): number { return this.coefficients.reduce((s, b, i) => s + b * x[i], this.intercept); }
+  predict(x: readonly number[]): number {
+    checkVector(x, this.coefficients.length, "LinearRegressionModel");
+    return this.coefficients.reduce((s, b, i) => s + b * x[i], this.intercept);
+  }
   /** Adds `predictionCol`; lazy. */
   transform(df: DataFrame): DataFrame {
     const p = this.getParams() as unknown as LinearRegressionParams;
