@@ -68,6 +68,7 @@ conformance("ml base: params, fit, laziness", (ctx) => {
     await expectError(() => new MinMaxScaler({ inputCol: "raw", min: 2, max: 1 }).fit(assembled()), IllegalArgumentError, "max must be greater than min");
     await expectError(() => new StringIndexer({ inputCol: "x1", stringOrderType: "random" as never }).fit(df()), IllegalArgumentError, "stringOrderType must be one of");
     await expectError(() => new OneHotEncoder({ inputCols: ["x1"], outputCols: ["a", "b"] }).fit(df()), IllegalArgumentError, "outputCols must have one name per input column");
+    await expectError(() => new MinMaxScaler({ inputCol: "raw", min: NaN }).fit(assembled()), IllegalArgumentError, "got NaN");
   });
 
   ctx.it("fit does not mutate the estimator, and the model carries its params and uid", async () => {
@@ -160,6 +161,13 @@ conformance("ml base: save and load", (ctx) => {
     await new StandardScalerModel({ inputCol: "raw" }, [5], [6]).save(dir, { overwrite: true });
     assert.deepEqual((await StandardScalerModel.load(dir)).mean, [5]);
     assert.deepEqual(fs.readdirSync(path.dirname(dir)), ["m"], "no temporary directories are left behind");
+  });
+
+  ctx.it("saving under a path whose parent is a file fails clearly", async () => {
+    const file = path.join(ctx.tempDir(), "plainfile");
+    fs.writeFileSync(file, "x");
+    await expectError(() => new StandardScalerModel({ inputCol: "raw" }, [1], [2]).save(path.join(file, "model")), AnalysisError, "plainfile", "a part of the path is a file");
+    assert.equal(fs.readFileSync(file, "utf8"), "x", "the file is untouched");
   });
 
   ctx.it("loading a directory saved by another class names both classes", async () => {
