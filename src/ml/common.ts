@@ -7,7 +7,7 @@ import { F } from "../api/functions.js";
 import type { Column } from "../api/column.js";
 import { AnalysisError, IllegalArgumentError, q } from "../errors.js";
 import { isNumericType, typeToString, type DataType, type StructType } from "../plan/types.js";
-import type { StatsProvider, SummaryStats, TrainingColumns } from "./stats/provider.js";
+import type { Centering, StatsProvider, SummaryStats, TrainingColumns } from "./stats/provider.js";
 import { SqlStatsProvider } from "./stats/sql-provider.js";
 
 /** What `onProgress` receives after each iteration of a long fit. */
@@ -145,7 +145,7 @@ export type ProviderChoice = "auto" | "sql" | "kernel";
  * "sql") one engine aggregate per pass.
  * @param owner the estimator, for error messages
  */
-export async function trainingProvider(df: DataFrame, cols: TrainingColumns, owner: string, choice: ProviderChoice, opts: { center?: boolean; normalize?: boolean } = {}): Promise<{ provider: StatsProvider; d: number; n: number }> {
+export async function trainingProvider(df: DataFrame, cols: TrainingColumns, owner: string, choice: ProviderChoice, opts: { center?: Centering; normalize?: boolean } = {}): Promise<{ provider: StatsProvider; d: number; n: number }> {
   const o = { center: opts.center ?? false, normalize: opts.normalize ?? false };
   const embedded = df.session.backendName === "duckdb";
   if (choice === "kernel" && !embedded) {

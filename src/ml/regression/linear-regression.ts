@@ -79,7 +79,7 @@ export class LinearRegression extends Estimator<LinearRegressionModel> {
     const p = this.getParams() as unknown as LinearRegressionParams;
     const t0 = performance.now();
     await checkTrainingColumns(df, p, "LinearRegression");
-    const { provider, d } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, "LinearRegression", p.statsProvider, { center: p.fitIntercept });
+    const { provider, d } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, "LinearRegression", p.statsProvider, { center: p.fitIntercept ? "far" : false });
     try {
       const summary = await provider.summary({ labels: false });
       checkTrainingSummary(summary, "LinearRegression", { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol });

@@ -10,6 +10,7 @@ import type { Session } from "../../session/session.js";
 import type { DuckDBBackend } from "../../backends/duckdb/duckdb-backend.js";
 import { KernelPool, type ColumnChunk, type LinearMetricSums, type ResidentColumns } from "../kernels/index.js";
 import { featureDimension, probeVectorLength, prng } from "../common.js";
+import { shiftFor, type Centering } from "./provider.js";
 import type { BatchSpec, GlmStats, GmmPrecomputed, GmmStats, GramStats, KMeansStats, StatsProvider, SummaryStats, TrainingColumns } from "./provider.js";
 import { SqlStatsProvider } from "./sql-provider.js";
 import { assembledColumns, exportFrame, vectorColumns, type EngineColumns } from "./engine-columns.js";
@@ -197,7 +198,7 @@ export class KernelStatsProvider implements StatsProvider {
    * @param opts `featureDimension`: how to find d and the row count when the vector column must
    *   be read (default: one aggregate pass)
    */
-  static async create(df: DataFrame, cols: TrainingColumns, opts: { center: boolean; normalize: boolean; budgetBytes?: number; streamRows?: number; featureDimension?: () => Promise<{ d: number; n: number }> }): Promise<{ provider: KernelStatsProvider; d: number; n: number }> {
+  static async create(df: DataFrame, cols: TrainingColumns, opts: { center: Centering; normalize: boolean; budgetBytes?: number; streamRows?: number; featureDimension?: () => Promise<{ d: number; n: number }> }): Promise<{ provider: KernelStatsProvider; d: number; n: number }> {
     const budget = opts.budgetBytes ?? defaultKernelBudget();
     const dimension = opts.featureDimension ?? (() => featureDimension(df, cols.featuresCol, "KernelStatsProvider"));
     const perRow = (d: number) => 8 * (d + (cols.labelCol ? 1 : 0) + (cols.weightCol ? 1 : 0));
@@ -267,13 +268,11 @@ export class KernelStatsProvider implements StatsProvider {
       let shift: Float64Array | null = null;
       if (opts.center && invalid === 0) {
         // Subtract the column means (unweighted, as the engine-side provider does) so second
-        // moments keep their precision.
-        shift = new Float64Array(d);
-        for (let i = 0; i < d; i++) {
-          const m = stats[i][0] / n;
-          shift[i] = m;
-          const col = x[i];
-          for (let r = 0; r < n; r++) col[r] -= m;
+        // moments keep their precision: all of them, or with "far" those far from zero.
+        const s = Float64Array.from(stats, ([sum, sq]) => shiftFor(opts.center, sum / n, sq / n));
+        if (s.some((v) => v !== 0)) {
+          shift = s;
+          s.forEach((m, i) => { if (m === 0) return; const col = x[i]; for (let r = 0; r < n; r++) col[r] -= m; });
         }
       }
       const facts: CopyFacts = { rows: n, d, invalid, nullLabels, stats, shift, direct: src.direct };
@@ -299,7 +298,7 @@ export class KernelStatsProvider implements StatsProvider {
   }
 
   /** A provider whose passes stream the rows from the engine on every pass (data beyond the budget). */
-  private static async streamed(df: DataFrame, cols: TrainingColumns, src: EngineColumns, d: number, n: number, pool: KernelPool, release: () => Promise<void>, opts: { center: boolean; normalize: boolean; streamRows?: number }): Promise<KernelStatsProvider> {
+  private static async streamed(df: DataFrame, cols: TrainingColumns, src: EngineColumns, d: number, n: number, pool: KernelPool, release: () => Promise<void>, opts: { center: Centering; normalize: boolean; streamRows?: number }): Promise<KernelStatsProvider> {
     // The engine answers the summary and the means to subtract; no cache: the data is large.
     const sql = await SqlStatsProvider.create(df, cols, d, { cache: false, center: opts.center, normalize: opts.normalize });
     const shift = sql.shift;

@@ -139,6 +139,23 @@ export interface StatsProvider {
   close(): Promise<void>;
 }
 
+/**
+ * Whether a provider subtracts the features' means: always (true), never (false), or "far": only
+ * for features whose mean is so far from zero against their spread (mean² > FAR_FROM_ZERO ·
+ * variance) that second moments about zero would lose more than six digits to cancellation.
+ */
+export type Centering = boolean | "far";
+
+/** See Centering. */
+export const FAR_FROM_ZERO = 1e6;
+
+/** The shift for one feature with mean m and (population) second moment about zero q: its mean when centring applies, else 0. */
+export function shiftFor(center: Centering, m: number, q: number): number {
+  if (center === true) return m;
+  if (center === "far" && m * m > FAR_FROM_ZERO * Math.max(0, q - m * m)) return m;
+  return 0;
+}
+
 /** The features, label and weight columns an estimator trains on. */
 export interface TrainingColumns {
   readonly featuresCol: string;

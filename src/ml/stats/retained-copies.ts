@@ -14,7 +14,7 @@ import type { DuckDBBackend } from "../../backends/duckdb/duckdb-backend.js";
 import type { PlanNode } from "../../plan/visitor.js";
 import { exprSome, type Expr } from "../../plan/expr/expr.js";
 import type { KernelPool } from "../kernels/index.js";
-import type { SummaryStats, TrainingColumns } from "./provider.js";
+import type { Centering, SummaryStats, TrainingColumns } from "./provider.js";
 
 /** Functions whose value changes between two reads of the same rows. */
 const VOLATILE = new Set(["rand", "randn", "random", "uuid", "shuffle", "monotonically_increasing_id", "spark_partition_id", "input_file_name",
@@ -61,7 +61,7 @@ export interface CopyKey {
  * `frame` itself; null when `frame` is not cached in the engine or an expression is not
  * deterministic.
  */
-export function copyKey(frame: DataFrame, read: { readonly features: readonly Column[]; readonly label: Column | null; readonly weight: Column | null } | TrainingColumns, opts: { center: boolean; normalize: boolean }): CopyKey | null {
+export function copyKey(frame: DataFrame, read: { readonly features: readonly Column[]; readonly label: Column | null; readonly weight: Column | null } | TrainingColumns, opts: { center: Centering; normalize: boolean }): CopyKey | null {
   const table = (frame.session.backend as DuckDBBackend).cachedTable(frame.plan);
   if (table === undefined) return null;
   let spec: object;

@@ -6,6 +6,7 @@
 import { F } from "../../api/functions.js";
 import { Column } from "../../api/column.js";
 import type { DataFrame } from "../../api/dataframe.js";
+import { shiftFor, type Centering } from "./provider.js";
 import type { BatchSpec, GlmStats, GmmPrecomputed, GmmStats, GramStats, KMeansStats, StatsProvider, SummaryStats, TrainingColumns } from "./provider.js";
 
 const lit = (v: number) => F.lit(v);
@@ -57,7 +58,7 @@ export class SqlStatsProvider implements StatsProvider {
    * Projects the training columns (features split into x0..x{d-1}, label y, weight w) and caches
    * them, as Spark ML caches its input, so each pass reads them once.
    */
-  static async create(df: DataFrame, cols: TrainingColumns, d: number, opts: { cache?: boolean; center?: boolean; normalize?: boolean } = {}): Promise<SqlStatsProvider> {
+  static async create(df: DataFrame, cols: TrainingColumns, d: number, opts: { cache?: boolean; center?: Centering; normalize?: boolean } = {}): Promise<SqlStatsProvider> {
     const f = F.col(cols.featuresCol);
     let xs: Column[] = Array.from({ length: d }, (_, i) => f.getItem(i).cast("double"));
     if (opts.normalize) {
@@ -67,10 +68,15 @@ export class SqlStatsProvider implements StatsProvider {
     }
     let shift: Float64Array | null = null;
     if (opts.center) {
-      // Means of the finite values: a NaN or infinite one must not shift the others (the summary counts it).
-      const r = (await df.agg(...xs.map((x, i) => F.avg(F.when(nonFinite(x).not(), x)).alias(`m${i}`))).collect())[0];
-      shift = Float64Array.from(xs, (_, i) => num(r[`m${i}`]) || 0);
-      xs = xs.map((x, i) => x.minus(shift![i]));
+      // Means (and second moments) of the finite values: a NaN or infinite one must not shift the
+      // others (the summary counts it).
+      const finite = xs.map((x) => F.when(nonFinite(x).not(), x));
+      const r = (await df.agg(...finite.flatMap((x, i) => [F.avg(x).alias(`m${i}`), F.avg(x.multiply(x)).alias(`q${i}`)])).collect())[0];
+      const s = Float64Array.from(xs, (_, i) => shiftFor(opts.center!, num(r[`m${i}`]) || 0, num(r[`q${i}`]) || 0));
+      if (s.some((v) => v !== 0)) {
+        shift = s;
+        xs = xs.map((x, i) => (s[i] !== 0 ? x.minus(s[i]) : x));
+      }
     }
     const items: Column[] = xs.map((x, i) => x.alias(`x${i}`));
     if (cols.labelCol) items.push(F.col(cols.labelCol).cast("double").alias("y"));
