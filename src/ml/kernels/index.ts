@@ -273,6 +273,11 @@ export class KernelPool {
   private seq = 0;
   private failure: Error | undefined;
   private closed = false;
+  /** Resolves once every worker has started and the memory has grown once since (see the constructor). */
+  private readonly started: Promise<void>;
+  /** Called when a worker reports that it is up; `startFailed` when one fails first. */
+  private workerReady: () => void = () => undefined;
+  private startFailed: (e: Error) => void = () => undefined;
 
   /**
    * Starts the workers (they do not keep the process alive while idle).
@@ -290,6 +295,22 @@ export class KernelPool {
     manifest();
     this.memory = new Wasm.Memory({ initial: 2, maximum: Math.floor(this.maxBytes / PAGE), shared: true });
     initConstants(this.memory);
+    // A worker that starts while the main thread grows the memory (the first fit's copy does, as
+    // the workers start) can keep a view of the memory from before the growth: V8 tells a thread
+    // about a growth only once that thread's copy of the memory object is registered, and a growth
+    // in between is missed (seen as an intermittent "memory access out of bounds" in a kernel).
+    // So passes wait until every worker is up, and the memory then grows by one page: that growth
+    // reaches every worker and brings each view up to the current size.
+    let ready = 0;
+    this.started = new Promise<void>((resolve, reject) => {
+      this.startFailed = reject;
+      this.workerReady = () => {
+        if (++ready < this.workers) return;
+        if (this.memory.buffer.byteLength + PAGE <= this.maxBytes) this.memory.grow(1);
+        resolve();
+      };
+    });
+    this.started.catch(() => undefined); // a failed start is reported by the pass that awaits it
     for (let i = 0; i < this.workers; i++) {
       const w = new Worker(new URL("./worker.js", import.meta.url), { workerData: { memory: this.memory, index: i } });
       w.unref();
@@ -688,6 +709,7 @@ export class KernelPool {
 
   private fail(e: Error): void {
     this.failure ??= e;
+    this.startFailed(e);
     const p = this.pending;
     if (p) {
       this.pending = undefined;
@@ -697,6 +719,7 @@ export class KernelPool {
   }
 
   private onMessage(m: FromWorker): void {
+    if (m.type === "ready") { this.workerReady(); return; }
     const p = this.pending;
     if (!p || p.id !== m.id) return;
     if (m.type === "error") p.error ??= m.message;
@@ -717,7 +740,7 @@ export class KernelPool {
     });
   }
 
-  private dispatch(msg: Omit<RunMessage, "type" | "id" | "counter">, limit: number): Promise<void> {
+  private dispatch(msg: Omit<RunMessage, "type" | "id" | "counter" | "bytes">, limit: number): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (msg.blocks === 0) return Promise.resolve();
     Atomics.store(new Int32Array(this.memory.buffer, COUNTER, 1), 0, 0);
@@ -727,7 +750,7 @@ export class KernelPool {
       this.pending = { id, remaining: active.length, resolve, reject };
       for (const t of active) {
         t.ref();
-        t.postMessage({ ...msg, type: "run", id, counter: COUNTER } satisfies RunMessage);
+        t.postMessage({ ...msg, type: "run", id, counter: COUNTER, bytes: this.memory.buffer.byteLength } satisfies RunMessage);
       }
     });
   }
@@ -742,6 +765,7 @@ export class KernelPool {
   /** Runs one kernel over all loaded rows; `make` builds it for the loaded data's shape. */
   private pass(options: PassOptions & { labels?: boolean }, make: (s: Store) => Kernel): Promise<{ out: Float64Array; d: number }> {
     return this.serialize(async () => {
+      await this.started;
       const s = this.need(options.labels);
       const kernel = make(s);
       const limit = options.workers ?? this.workers;

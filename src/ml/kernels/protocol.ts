@@ -34,10 +34,13 @@ export interface RunMessage {
   readonly chunkRows: number;
   /** Byte address of the Int32 block counter. */
   readonly counter: number;
+  /** The shared memory's size in bytes as the main thread sees it (the worker checks its own view). */
+  readonly bytes: number;
 }
 
 export type ToWorker = ModuleMessage | RunMessage;
 
 export type FromWorker =
+  | { readonly type: "ready" }
   | { readonly type: "done"; readonly id: number }
   | { readonly type: "error"; readonly id: number; readonly message: string };

@@ -23,6 +23,9 @@ function run(msg: RunMessage): void {
   const fn = instance.exports[msg.fn] as KernelFn | undefined;
   if (typeof fn !== "function") throw new Error(`kernel ${msg.fn} is missing from ${msg.module}`);
   const buf = memory.buffer;
+  // A view of the shared memory older than the main thread's would make the kernel trap with
+  // "memory access out of bounds" (see KernelPool's start-up): say so plainly instead.
+  if (buf.byteLength < msg.bytes) throw new Error(`worker ${index} sees ${buf.byteLength} bytes of the shared memory, the pool ${msg.bytes}: its view of the memory is stale`);
   const counter = new Int32Array(buf, msg.counter, 1);
   const f64 = new Float64Array(buf);
   const scratch = msg.scratch + index * msg.scratchBytes;
@@ -39,6 +42,8 @@ function run(msg: RunMessage): void {
     }
   }
 }
+
+port.postMessage({ type: "ready" } satisfies FromWorker);
 
 port.on("message", (msg: ToWorker) => {
   if (msg.type === "module") {
