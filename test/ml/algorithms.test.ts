@@ -219,6 +219,23 @@ conformance("ML algorithms match scikit-learn and Spark", (ctx) => {
     close(std.intercept, manual.intercept, 1e-10, "intercept");
   });
 
+  // Expected (Spark's rule): a binomial fit with an intercept on labels of one class trains
+  // nothing and returns zero coefficients with an infinite intercept.
+  ctx.it("LogisticRegression on labels of a single class returns zero coefficients and an infinite intercept", async () => {
+    for (const [label, intercept] of [[1, Infinity], [0, -Infinity]] as const) {
+      const df = ctx.spark.createDataFrame(Array.from({ length: 20 }, (_, i) => [i, i % 3, label]), "a DOUBLE, b DOUBLE, l DOUBLE")
+        .withColumn("features", F.array("a", "b").cast("array<double>"));
+      const m = await new LogisticRegression({ labelCol: "l" }).fit(df);
+      assert.deepEqual([...m.coefficients], [0, 0]);
+      assert.equal(m.intercept, intercept);
+      assert.equal(m.summary!.totalIterations, 0);
+      assert.equal(m.summary!.accuracy, 1);
+      const [row] = await m.transform(df).select("prediction", "probability").limit(1).collect();
+      assert.equal(row["prediction"], label);
+      assert.deepEqual(row["probability"], label === 1 ? [0, 1] : [1, 0]);
+    }
+  });
+
   // Expected: a row of weight 0 counts for nothing, so fits with it match fits without it (as in
   // Spark, where the initialisation weighs rows too); all-zero weights fail clearly.
   ctx.it("rows of weight 0 do not seed k-means or mixture components", async () => {

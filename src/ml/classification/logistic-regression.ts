@@ -101,11 +101,21 @@ export class LogisticRegression extends Estimator<LogisticRegressionModel> {
         const mean = logs.reduce((a, b) => a + b, 0) / K;
         init = logs.map((v) => v - mean);
       }
-      const r = await trainGlm(provider, summary, {
-        kind: family === "multinomial" ? "multinomial" : "binomial", d, K, fitIntercept: p.fitIntercept, standardization: p.standardization,
-        regParam: p.regParam, elasticNetParam: p.elasticNetParam, solver: p.solver, maxIter: p.maxIter, tol: p.tol, stepSize: p.stepSize,
-        miniBatchFraction: p.miniBatchFraction, seed: p.seed, onProgress: p.onProgress, estimator: "LogisticRegression", initialIntercepts: init,
-      });
+      // Binomial, every row in one class, with an intercept: as Spark, no training; zero
+      // coefficients and an infinite intercept (the optimum the optimizer could only approach).
+      const present = counts.filter((c) => c > 0).length;
+      const constant = family === "binomial" && p.fitIntercept && present === 1 ? counts.findIndex((c) => c > 0) : -1;
+      const r = constant >= 0
+        ? {
+          beta: new Float64Array(K * d),
+          intercepts: Float64Array.of(constant === 1 ? Infinity : -Infinity),
+          objectiveHistory: [] as number[], iterations: 0, converged: true, solver: p.solver,
+        }
+        : await trainGlm(provider, summary, {
+          kind: family === "multinomial" ? "multinomial" : "binomial", d, K, fitIntercept: p.fitIntercept, standardization: p.standardization,
+          regParam: p.regParam, elasticNetParam: p.elasticNetParam, solver: p.solver, maxIter: p.maxIter, tol: p.tol, stepSize: p.stepSize,
+          miniBatchFraction: p.miniBatchFraction, seed: p.seed, onProgress: p.onProgress, estimator: "LogisticRegression", initialIntercepts: init,
+        });
       let coefs = Array.from({ length: K }, (_, c) => Array.from(r.beta.subarray(c * d, (c + 1) * d)));
       let icpts = Array.from(r.intercepts);
       if (family === "multinomial" && p.regParam === 0) {
