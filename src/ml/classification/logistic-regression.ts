@@ -13,6 +13,7 @@ import { ge, gt, inRange, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
 import { checkedFeatures, checkTrainingColumns, checkVector, checkTrainingSummary, linearPredictors, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
 import { trainGlm, type Solver } from "../regression/glm.js";
+import type { TrainingColumns } from "../stats/provider.js";
 import { curvePoints, trapezoidArea, type ScoreCounts } from "../evaluation/binary-classification-evaluator.js";
 
 export interface LogisticRegressionParams {
@@ -78,10 +79,11 @@ export class LogisticRegression extends Estimator<LogisticRegressionModel> {
     this.params.validate();
     const p = this.getParams() as unknown as LogisticRegressionParams;
     await checkTrainingColumns(df, p, "LogisticRegression");
-    const { provider, d } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, "LogisticRegression", p.statsProvider);
+    const cols: TrainingColumns = { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol };
+    const { provider, d } = await trainingProvider(df, cols, "LogisticRegression", p.statsProvider);
     try {
       const summary = await provider.summary();
-      checkTrainingSummary(summary, "LogisticRegression", { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol });
+      checkTrainingSummary(summary, "LogisticRegression", cols);
       const labels = [...summary.labels!.keys()].sort((a, b) => a - b);
       const bad = labels.filter((l) => !Number.isInteger(l) || l < 0);
       if (bad.length) throw new IllegalArgumentError(`LogisticRegression: labels must be integers 0, 1, ... (class indices); found ${bad.slice(0, 5).join(", ")}. Index string labels with StringIndexer.`, "INVALID_LABEL");

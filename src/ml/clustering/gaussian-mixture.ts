@@ -11,7 +11,7 @@ import { Estimator, Model } from "../base/estimator.js";
 import { ge, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
 import { cholesky, invertLower, logDiagSum, zeros, type Matrix } from "../linalg/dense.js";
-import { gmmPrecompute, type GmmPrecomputed, type StatsProvider } from "../stats/provider.js";
+import { gmmPrecompute, type GmmPrecomputed, type StatsProvider, type TrainingColumns } from "../stats/provider.js";
 import { checkedFeatures, checkTrainingColumns, checkVector, predictionCounts, checkTrainingSummary, kmeansPlusPlus, localLloyd, trainingProvider, prng, sortRows, type ProgressCallback, type ProviderChoice } from "../common.js";
 
 /** One fitted component. */
@@ -93,11 +93,12 @@ export class GaussianMixture extends Estimator<GaussianMixtureModel> {
     const p = this.getParams() as unknown as GaussianMixtureParams;
     const t0 = performance.now();
     await checkTrainingColumns(df, p, "GaussianMixture");
-    const { provider, d, n } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: null, weightCol: p.weightCol }, "GaussianMixture", p.statsProvider, { center: true });
+    const cols: TrainingColumns = { featuresCol: p.featuresCol, labelCol: null, weightCol: p.weightCol };
+    const { provider, d, n } = await trainingProvider(df, cols, "GaussianMixture", p.statsProvider, { center: true });
     try {
       if (p.k > n) throw new IllegalArgumentError(`GaussianMixture: k = ${p.k} is larger than the number of rows (${n}); use k <= ${n}.`, "K_TOO_LARGE");
       const summary = await provider.summary();
-      checkTrainingSummary(summary, "GaussianMixture", { featuresCol: p.featuresCol, labelCol: null, weightCol: p.weightCol });
+      checkTrainingSummary(summary, "GaussianMixture", cols);
       const shift = provider.shift ?? new Float64Array(d);
       let { weights, means, covs } = await this.initialise(provider, p, d, shift, summary.variance);
       const history: number[] = [];

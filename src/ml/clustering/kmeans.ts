@@ -9,7 +9,7 @@ import { Estimator, Model } from "../base/estimator.js";
 import { ge, gt, type ParamTable } from "../base/params.js";
 import { loadModelDir, registerModel, saveModelDir } from "../base/persistence.js";
 import { checkedFeatures, checkTrainingColumns, checkVector, predictionCounts, checkTrainingSummary, kmeansPlusPlus, localLloyd, trainingProvider, prng, sortRows, sqdist, type ProgressCallback, type ProviderChoice } from "../common.js";
-import type { StatsProvider } from "../stats/provider.js";
+import type { StatsProvider, TrainingColumns } from "../stats/provider.js";
 
 export interface KMeansParams {
   featuresCol: string; predictionCol: string; weightCol: string | null;
@@ -65,11 +65,12 @@ export class KMeans extends Estimator<KMeansModel> {
     const t0 = performance.now();
     await checkTrainingColumns(df, p, "KMeans");
     const cosine = p.distanceMeasure === "cosine";
-    const { provider, d, n } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: null, weightCol: p.weightCol }, "KMeans", p.statsProvider, { center: !cosine, normalize: cosine });
+    const cols: TrainingColumns = { featuresCol: p.featuresCol, labelCol: null, weightCol: p.weightCol };
+    const { provider, d, n } = await trainingProvider(df, cols, "KMeans", p.statsProvider, { center: !cosine, normalize: cosine });
     try {
       if (p.k > n) throw new IllegalArgumentError(`KMeans: k = ${p.k} is larger than the number of rows (${n}); use k <= ${n}.`, "K_TOO_LARGE");
       const summary = await provider.summary();
-      checkTrainingSummary(summary, "KMeans", { featuresCol: p.featuresCol, labelCol: null, weightCol: p.weightCol }, cosine ? " (or zero vectors, for which cosine distance is undefined)" : "");
+      checkTrainingSummary(summary, "KMeans", cols, cosine ? " (or zero vectors, for which cosine distance is undefined)" : "");
       const shift = provider.shift ?? new Float64Array(d);
       let centers: number[][];
       if (p.initialModel) {

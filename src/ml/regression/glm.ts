@@ -75,31 +75,29 @@ export async function trainGlm(provider: StatsProvider, summary: SummaryStats, o
 
   // Centring (with an intercept): margins use x − mean; the raw intercept absorbs −Σ β_j·mean_j.
   const mean = o.fitIntercept ? Float64Array.from(summary.mean) : new Float64Array(d);
-  // A provider that works on x − shift gets the intercept moved by β·shift, and its gradient
-  // sums are about the shift: centring them takes mean − shift.
+  // A provider that works on x − shift takes its margins about the shift: its intercept is
+  // c − Σ β_j·(mean_j − shift_j), and centring its gradient sums takes mean − shift.
   const shift = provider.shift ?? new Float64Array(d);
-  const off = mean.map((m, j) => (o.fitIntercept ? m - shift[j] : 0));
+  const off = mean.map((m, j) => m - shift[j]);
   // The unit of the parameters and the objective's scale (least squares: the label's std).
   const ys = o.kind === "squared" && o.labelScale && o.labelScale > 0 && Number.isFinite(o.labelScale) ? o.labelScale : 1;
   const ys2 = ys * ys;
 
-  /** Coefficients and intercepts in the original space from the optimizer's parameters u (X = ys·u). */
-  const toBeta = (u: Float64Array) => {
+  /** Coefficients from the optimizer's parameters u (X = ys·u), in the original space. */
+  const coefficients = (u: Float64Array): Float64Array => {
     const beta = new Float64Array(nb);
     for (let i = 0; i < nb; i++) beta[i] = u[i] * ys * scale[i % d];
-    const icpt = new Float64Array(K);
-    if (o.fitIntercept) {
-      for (let c = 0; c < K; c++) {
-        let shift = 0;
-        for (let j = 0; j < d; j++) shift += beta[c * d + j] * mean[j];
-        icpt[c] = u[nb + c] * ys - shift;
-      }
-    }
-    return { beta, icpt };
+    return beta;
   };
+  /** Intercepts for margins taken about `about` (per feature): c·ys − Σ β_j·about_j. */
+  const intercepts = (u: Float64Array, beta: Float64Array, about: Float64Array): Float64Array => Float64Array.from({ length: K }, (_, c) => {
+    let v = o.fitIntercept ? u[nb + c] * ys : 0;
+    for (let j = 0; j < d; j++) v -= beta[c * d + j] * about[j];
+    return v;
+  });
   const fn: DiffFunction = async (u, batch) => {
-    const { beta, icpt: raw } = toBeta(u);
-    const icpt = raw.map((b, c) => { let v = b; for (let j = 0; j < d; j++) v += beta[c * d + j] * shift[j]; return v; });
+    const beta = coefficients(u);
+    const icpt = intercepts(u, beta, off);
     const s = o.kind === "squared" ? await provider.squared(beta, icpt[0], batch)
       : o.kind === "binomial" ? await provider.binomial(beta, icpt[0], batch)
       : await provider.multinomial(beta, icpt, batch);
@@ -142,6 +140,6 @@ export async function trainGlm(provider: StatsProvider, summary: SummaryStats, o
     default: throw new IllegalArgumentError(`${o.estimator}: unknown solver ${JSON.stringify(o.solver)}.`, "INVALID_PARAM");
   }
   const r: OptimizeResult = await opt.minimize(fn, x0);
-  const { beta, icpt } = toBeta(r.x);
-  return { beta, intercepts: icpt, objectiveHistory: r.objectiveHistory.map((f) => f * ys2), iterations: r.iterations, converged: r.converged, solver: opt.name };
+  const beta = coefficients(r.x);
+  return { beta, intercepts: intercepts(r.x, beta, mean), objectiveHistory: r.objectiveHistory.map((f) => f * ys2), iterations: r.iterations, converged: r.converged, solver: opt.name };
 }

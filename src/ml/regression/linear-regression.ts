@@ -15,6 +15,7 @@ import { invertSPD, solveSPD, zeros, type Matrix } from "../linalg/dense.js";
 import { tTestPValue } from "../linalg/special.js";
 import { checkedFeatures, checkTrainingColumns, checkVector, checkTrainingSummary, trainingProvider, type ProgressCallback, type ProviderChoice } from "../common.js";
 import { trainGlm, type Solver } from "./glm.js";
+import type { TrainingColumns } from "../stats/provider.js";
 import { metricsFromSums, regressionMetrics } from "./regression-metrics.js";
 
 export interface LinearRegressionParams {
@@ -79,10 +80,11 @@ export class LinearRegression extends Estimator<LinearRegressionModel> {
     const p = this.getParams() as unknown as LinearRegressionParams;
     const t0 = performance.now();
     await checkTrainingColumns(df, p, "LinearRegression");
-    const { provider, d } = await trainingProvider(df, { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol }, "LinearRegression", p.statsProvider, { center: p.fitIntercept ? "far" : false });
+    const cols: TrainingColumns = { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol };
+    const { provider, d } = await trainingProvider(df, cols, "LinearRegression", p.statsProvider, { center: p.fitIntercept ? "far" : false });
     try {
       const summary = await provider.summary({ labels: false });
-      checkTrainingSummary(summary, "LinearRegression", { featuresCol: p.featuresCol, labelCol: p.labelCol, weightCol: p.weightCol });
+      checkTrainingSummary(summary, "LinearRegression", cols);
       const l1 = p.regParam * p.elasticNetParam;
       const useNormal = p.solver === "normal" || (p.solver === "auto" && l1 === 0 && d <= 4096);
       if (p.solver === "normal" && l1 > 0) throw new IllegalArgumentError("LinearRegression: solver \"normal\" cannot handle an L1 term (elasticNetParam > 0 with regParam > 0); use solver \"auto\" or \"lbfgs\".", "INVALID_PARAM");
